@@ -1,0 +1,421 @@
+"""The controller: small nodes whose return types are the edges of the run.
+
+``ModelRequestNode`` → (model answers) → ``CallToolsNode`` → (tools run, results go back) →
+``ModelRequestNode`` … → ``End``. When a budget limit is reached the next ``ModelRequestNode`` is a
+final-answer request (no more tools) and its answer ends the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from agentkit._history import strip_foreign_reasoning
+from agentkit._output import OUTPUT_TOOL_NAME, OutputInvalid, OutputSpec
+from agentkit._tool_exec import ToolInvoker, ToolOutcome, invoke_directly, run_calls, run_one
+from agentkit.context import RunContext
+from agentkit.events import (
+    AgentEvent,
+    BudgetExceededEvent,
+    BudgetWarning,
+    ModelRequestStart,
+    ModelResponseEvent,
+    ModelSwitched,
+    RetryEvent,
+    ToolCallEnd,
+    ToolCallStart,
+)
+from agentkit.exceptions import BudgetExceeded, OutputValidationError, ToolRetriesExceeded
+from agentkit.messages import (
+    ModelRequest,
+    ModelResponse,
+    RequestPart,
+    RetryPrompt,
+    ToolCall,
+    ToolResult,
+    UserPart,
+)
+from agentkit.models.base import Model, RequestParams, ResponseDone
+from agentkit.prompts import render
+from agentkit.result import StopReason
+from agentkit.settings import ModelSettings
+from agentkit.tools import Tool, ToolRegistry
+from agentkit.usage import Budget, LimitName, Usage
+
+__all__ = [
+    "CallToolsNode",
+    "End",
+    "EventSink",
+    "ModelCaller",
+    "ModelRequestNode",
+    "Node",
+    "RunConfig",
+    "RunState",
+    "ToolGuard",
+    "advance",
+]
+
+OutputT = TypeVar("OutputT")
+Messages = list[ModelRequest | ModelResponse]
+EventSink = Callable[[AgentEvent], Awaitable[None]]
+ModelCaller = Callable[[Model, Messages, ModelSettings, RequestParams, "RunConfig[Any]"], Awaitable[ModelResponse]]
+ToolGuard = Callable[[Tool[Any], ToolCall], str | None]
+"""Returns ``None`` to allow a call, or the reason it is refused (strategies refuse mutating tools)."""
+
+UNKNOWN_TOOL_KEY = "<unknown tool>"
+
+
+async def _no_events(event: AgentEvent) -> None:
+    return None
+
+
+async def call_model(
+    model: Model, messages: Messages, settings: ModelSettings, params: RequestParams, config: RunConfig[Any]
+) -> ModelResponse:
+    """Send one request; when streaming, forward deltas as events."""
+    if not config.stream:
+        return await model.request(messages, settings, params)
+    async for event in model.request_stream(messages, settings, params):
+        if isinstance(event, ResponseDone):
+            return event.response
+        await config.emit(event.model_copy(update={"run_id": config.run_id}))
+    raise RuntimeError(f"{model!r}.request_stream ended without a ResponseDone event")
+
+
+@dataclass(frozen=True)
+class RunConfig(Generic[OutputT]):
+    """Everything fixed for one run."""
+
+    model: Model
+    settings: ModelSettings
+    registry: ToolRegistry
+    output: OutputSpec[OutputT]
+    budget: Budget | None
+    deps: Any
+    run_id: str
+    retries: int = 2
+    output_retries: int = 2
+    max_parallel_tools: int = 8
+    emit: EventSink = _no_events
+    stream: bool = False
+    invoke_tool: ToolInvoker = invoke_directly
+    model_caller: ModelCaller = call_model
+    tool_guard: ToolGuard | None = None
+
+
+@dataclass
+class RunState:
+    """Everything that changes during a run."""
+
+    messages: Messages
+    usage: Usage = field(default_factory=Usage)
+    started: float = field(default_factory=time.monotonic)
+    step: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    output_failures: int = 0
+    warned: set[str] = field(default_factory=set)
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return time.monotonic() - self.started
+
+
+@dataclass
+class ModelRequestNode:
+    """Send ``request`` (appended to the history) and get the model's answer."""
+
+    request: ModelRequest
+    final_limit: LimitName | None = None
+    """Set when a budget limit was reached: this request asks for the final answer."""
+
+
+@dataclass
+class CallToolsNode:
+    """Handle a response: end with a valid answer, or run its tool calls."""
+
+    response: ModelResponse
+
+
+@dataclass
+class End(Generic[OutputT]):
+    """The run is over."""
+
+    output: OutputT
+    stop_reason: StopReason
+
+
+Node = ModelRequestNode | CallToolsNode | End[Any]
+
+
+async def advance(node: Node, config: RunConfig[Any], state: RunState) -> Node:
+    """Execute ``node`` and return the next one."""
+    if isinstance(node, ModelRequestNode):
+        return await _request(node, config, state)
+    if isinstance(node, CallToolsNode):
+        return await _handle_response(node.response, config, state)
+    return node
+
+
+# --- model request -------------------------------------------------------------------------------
+
+
+async def _request(node: ModelRequestNode, config: RunConfig[Any], state: RunState) -> Node:
+    state.messages.append(node.request)
+    final = node.final_limit is not None
+    params = RequestParams(
+        tools=config.registry.definitions(),
+        output_tool=config.output.tool_definition(),
+        allow_text_output=config.output.is_text,
+        final_answer=final,
+    )
+    history = await _history_for(config, state)
+    await config.emit(
+        ModelRequestStart(run_id=config.run_id, step=state.step, model=_name(config.model), final_answer=final)
+    )
+    started = time.perf_counter()
+    try:
+        response = await asyncio.wait_for(
+            config.model_caller(config.model, history, config.settings, params, config),
+            timeout=_time_left(config, state, final),
+        )
+    except TimeoutError:
+        if final:
+            raise BudgetExceeded("max_seconds", state.usage, state.messages, "The final answer timed out.") from None
+        state.messages.pop()
+        return await _limit_reached("max_seconds", list(node.request.parts), config, state)
+    _record_response(response, config, state)
+    await config.emit(
+        ModelResponseEvent(
+            run_id=config.run_id,
+            step=state.step - 1,
+            response=response,
+            duration_s=time.perf_counter() - started,
+        )
+    )
+    if node.final_limit is not None:
+        return _final_answer(response, node.final_limit, config, state)
+    return CallToolsNode(response)
+
+
+def _name(model: Model) -> str:
+    return f"{model.provider}:{model.model_name}"
+
+
+async def _history_for(config: RunConfig[Any], state: RunState) -> Messages:
+    history, stripped = strip_foreign_reasoning(state.messages, config.model.provider)
+    if stripped:
+        await config.emit(
+            ModelSwitched(
+                run_id=config.run_id,
+                from_provider=None,
+                to_provider=config.model.provider,
+                stripped_parts=stripped,
+            )
+        )
+    return history
+
+
+def _time_left(config: RunConfig[Any], state: RunState, final: bool) -> float | None:
+    budget = config.budget
+    if budget is None or budget.max_seconds is None:
+        return None
+    if final:
+        return budget.final_answer_seconds
+    return max(0.0, budget.max_seconds - state.elapsed)
+
+
+def _record_response(response: ModelResponse, config: RunConfig[Any], state: RunState) -> None:
+    usage = response.usage.model_copy(update={"requests": max(1, response.usage.requests)})
+    state.usage = state.usage + usage
+    state.messages.append(response)
+    state.step += 1
+
+
+def _final_answer(response: ModelResponse, limit: LimitName, config: RunConfig[Any], state: RunState) -> End[Any]:
+    output_call = _output_call(response, config)
+    try:
+        if output_call is not None:
+            return End(config.output.validate_arguments(output_call.arguments), limit)
+        if not response.text.strip():
+            raise OutputInvalid("the final response had no answer text")
+        return End(config.output.validate_text(response.text), limit)
+    except OutputInvalid as exc:
+        detail = f"The model's best-effort answer was not valid: {exc}"
+        raise BudgetExceeded(limit, state.usage, state.messages, detail) from exc
+
+
+def _output_call(response: ModelResponse, config: RunConfig[Any]) -> ToolCall | None:
+    if config.output.is_text:
+        return None
+    return next((c for c in response.tool_calls if c.name == OUTPUT_TOOL_NAME), None)
+
+
+# --- handling a response -------------------------------------------------------------------------
+
+
+async def _handle_response(response: ModelResponse, config: RunConfig[Any], state: RunState) -> Node:
+    output_call = _output_call(response, config)
+    calls = [c for c in response.tool_calls if c is not output_call]
+    parts: list[RequestPart] = []
+    if output_call is not None:
+        try:
+            return End(config.output.validate_arguments(output_call.arguments), "final")
+        except OutputInvalid as exc:
+            parts.append(await _output_retry(str(exc), output_call, config, state))
+    elif not calls:
+        return await _handle_text(response, config, state)
+    parts += await _run_tools(calls, config, state)
+    return await _next_request(parts, config, state)
+
+
+async def _handle_text(response: ModelResponse, config: RunConfig[Any], state: RunState) -> Node:
+    text = response.text
+    if not text.strip():
+        part = await _output_retry(None, None, config, state)
+    else:
+        try:
+            return End(config.output.validate_text(text), "final")
+        except OutputInvalid as exc:
+            part = await _output_retry(str(exc), None, config, state)
+    return await _next_request([part], config, state)
+
+
+async def _output_retry(
+    error: str | None, call: ToolCall | None, config: RunConfig[Any], state: RunState
+) -> RetryPrompt:
+    state.output_failures += 1
+    text = render("output_invalid", error=error) if error is not None else render("empty_response")
+    if state.output_failures > config.output_retries:
+        raise OutputValidationError(
+            f"The model gave no valid final answer after {config.output_retries} retries. Last problem: "
+            f"{text}\nRaise Agent(output_retries=...) or simplify the output type.",
+            state.messages,
+        )
+    prompt = RetryPrompt(content=text, call_id=call.id if call else None, name=call.name if call else None)
+    await config.emit(RetryEvent(run_id=config.run_id, step=state.step - 1, prompt=prompt))
+    return prompt
+
+
+async def _next_request(parts: list[RequestPart], config: RunConfig[Any], state: RunState) -> ModelRequestNode:
+    budget = config.budget
+    if budget is not None:
+        await _warn(budget, config, state)
+        limit = budget.exceeded(state.usage, state.elapsed)
+        if limit is not None:
+            return await _limit_reached(limit, parts, config, state)
+    return ModelRequestNode(ModelRequest(parts=parts))
+
+
+async def _limit_reached(
+    limit: LimitName, parts: list[RequestPart], config: RunConfig[Any], state: RunState
+) -> ModelRequestNode:
+    await config.emit(BudgetExceededEvent(run_id=config.run_id, limit=limit, usage=state.usage))
+    if config.budget is not None and config.budget.on_exceeded == "raise":
+        raise BudgetExceeded(limit, state.usage, state.messages)
+    final = UserPart(content=render("final_answer_now", limit=limit))
+    return ModelRequestNode(ModelRequest(parts=[*parts, final]), final_limit=limit)
+
+
+async def _warn(budget: Budget, config: RunConfig[Any], state: RunState) -> None:
+    for limit, used, maximum in budget.near_limits(state.usage, state.elapsed):
+        if limit not in state.warned:
+            state.warned.add(limit)
+            await config.emit(BudgetWarning(run_id=config.run_id, limit=limit, used=used, maximum=maximum))
+
+
+# --- tools ---------------------------------------------------------------------------------------
+
+
+async def _run_tools(calls: list[ToolCall], config: RunConfig[Any], state: RunState) -> list[RequestPart]:
+    allowed = _allowed_count(len(calls), config, state)
+    refused = [_refusal(c, "tool_call_limit") for c in calls[allowed:]]
+    step = state.step - 1
+
+    async def run(call: ToolCall) -> ToolOutcome:
+        return await _run_call(call, step, config, state)
+
+    registry = config.registry
+    outcomes = await run_calls(
+        calls[:allowed],
+        run,
+        lambda c: (t := registry.get(c.name)) is not None and t.parallel_safe,
+        config.max_parallel_tools,
+    )
+    state.usage = state.usage + Usage(tool_calls=len(outcomes))
+    _count_failures(outcomes, config, state)
+    parts: list[RequestPart] = [o.part for o in outcomes]
+    return parts + refused
+
+
+def _allowed_count(wanted: int, config: RunConfig[Any], state: RunState) -> int:
+    left = config.budget.tool_calls_left(state.usage) if config.budget else None
+    return wanted if left is None else min(wanted, left)
+
+
+def _refusal(call: ToolCall, template: str) -> ToolResult:
+    return ToolResult(call_id=call.id, name=call.name, content=render(template, tool=call.name))
+
+
+async def _run_call(call: ToolCall, step: int, config: RunConfig[Any], state: RunState) -> ToolOutcome:
+    tool = config.registry.get(call.name)
+    shown = call if tool is None else tool_call_for_display(tool, call)
+    await config.emit(ToolCallStart(run_id=config.run_id, step=step, call=shown))
+    refusal = config.tool_guard(tool, call) if (tool is not None and config.tool_guard) else None
+    if refusal is not None:
+        outcome = ToolOutcome(call, ToolResult(call_id=call.id, name=call.name, content=refusal), 0.0, tool)
+    else:
+        ctx = _context(call, step, config, state)
+        outcome = await run_one(call, tool, ctx, config.invoke_tool, config.registry.names)
+    await config.emit(
+        ToolCallEnd(
+            run_id=config.run_id,
+            step=step,
+            call_id=call.id,
+            name=call.name,
+            result=outcome.part,
+            duration_s=outcome.duration_s,
+            is_error=outcome.failed,
+        )
+    )
+    return outcome
+
+
+def tool_call_for_display(tool: Tool[Any], call: ToolCall) -> ToolCall:
+    """The call with the values of secret arguments replaced, for events, logs and spans."""
+    redacted = tool.redact_arguments(call.arguments)
+    return call if redacted == call.arguments else call.model_copy(update={"arguments": redacted})
+
+
+def _context(call: ToolCall, step: int, config: RunConfig[Any], state: RunState) -> RunContext[Any]:
+    return RunContext(
+        deps=config.deps,
+        run_id=config.run_id,
+        usage=state.usage,
+        messages=state.messages,
+        step=step,
+        tool_name=call.name,
+        tool_call_id=call.id,
+        retry=state.failures.get(call.name, 0),
+        idempotency_key=f"{config.run_id}:{step}:{call.id}",
+    )
+
+
+def _count_failures(outcomes: list[ToolOutcome], config: RunConfig[Any], state: RunState) -> None:
+    """Consecutive failures per tool; past the tool's retry count the run ends."""
+    for outcome in outcomes:
+        key = outcome.tool.name if outcome.tool else UNKNOWN_TOOL_KEY
+        if not outcome.failed:
+            state.failures.pop(key, None)
+            continue
+        count = state.failures[key] = state.failures.get(key, 0) + 1
+        limit = outcome.tool.retries if outcome.tool and outcome.tool.retries is not None else config.retries
+        if count > limit:
+            raise ToolRetriesExceeded(outcome.call.name, limit, _text(outcome.part), state.messages)
+
+
+def _text(part: ToolResult | RetryPrompt) -> str:
+    return part.content if isinstance(part, RetryPrompt) else part.content_text()

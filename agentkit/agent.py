@@ -1,0 +1,414 @@
+"""The :class:`Agent`: configuration plus ``run`` / ``run_sync`` / ``stream`` / ``iter`` / ``start``."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from agentkit._loop import (
+    End,
+    EventSink,
+    ModelCaller,
+    ModelRequestNode,
+    Node,
+    RunConfig,
+    RunState,
+    ToolGuard,
+    advance,
+    call_model,
+)
+from agentkit._output import OutputSpec
+from agentkit._tool_exec import ToolInvoker, invoke_directly
+from agentkit.events import AgentEvent, FinalResultEvent, RunStart
+from agentkit.exceptions import UserError
+from agentkit.messages import ModelRequest, ModelResponse, RequestPart, SystemPart, UserPart
+from agentkit.models import Model, check_spec, infer_model
+from agentkit.result import AgentResult
+from agentkit.settings import ModelSettings
+from agentkit.tools import SideEffect, Tool, ToolLike, ToolRegistry
+from agentkit.tools import tool as make_tool
+from agentkit.usage import Budget
+
+if TYPE_CHECKING:
+    from agentkit.background import RunHandle
+    from agentkit.strategies.base import Strategy
+
+__all__ = ["Agent", "AgentRun", "RunOptions"]
+
+DepsT = TypeVar("DepsT")
+OutputT = TypeVar("OutputT")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Per-run overrides and hooks. Strategies and durable runs use the hooks; most users never do."""
+
+    model: Model | str | None = None
+    settings: ModelSettings | None = None
+    budget: Budget | None = None
+    emit: EventSink | None = None
+    invoke_tool: ToolInvoker = invoke_directly
+    model_caller: ModelCaller = call_model
+    tool_guard: ToolGuard | None = None
+    run_id: str | None = None
+    extra_parts: Sequence[RequestPart] = field(default_factory=tuple)
+
+
+class AgentRun(Generic[OutputT]):
+    """A run you drive step by step: ``async for node in run`` yields each node as it is reached.
+
+    After the :class:`End` node, :attr:`result` holds the :class:`AgentResult`.
+    """
+
+    def __init__(self, config: RunConfig[OutputT], state: RunState, first: Node, events: list[AgentEvent]) -> None:
+        self._config = config
+        self._state = state
+        self.next_node: Node = first
+        self._started = False
+        self._events = events
+        self.result: AgentResult[OutputT] | None = None
+        self.new_message_index = len(state.messages)
+
+    @property
+    def run_id(self) -> str:
+        """This run's id."""
+        return self._config.run_id
+
+    @property
+    def messages(self) -> list[ModelRequest | ModelResponse]:
+        """The transcript so far."""
+        return self._state.messages
+
+    @property
+    def usage(self) -> Any:
+        """Usage so far."""
+        return self._state.usage
+
+    async def next(self) -> Node:
+        """Execute the current node and return the next one."""
+        if isinstance(self.next_node, End):
+            return self.next_node
+        self.next_node = await advance(self.next_node, self._config, self._state)
+        if isinstance(self.next_node, End):
+            await self._finish(self.next_node)
+        return self.next_node
+
+    async def _finish(self, end: End[Any]) -> None:
+        state = self._state
+        await self._config.emit(
+            FinalResultEvent(run_id=self.run_id, output=end.output, stop_reason=end.stop_reason, usage=state.usage)
+        )
+        self.result = AgentResult(
+            output=end.output,
+            usage=state.usage,
+            messages=state.messages,
+            stop_reason=end.stop_reason,
+            run_id=self.run_id,
+            new_message_index=self.new_message_index,
+            events=self._events,
+        )
+
+    def __aiter__(self) -> AgentRun[OutputT]:
+        return self
+
+    async def __anext__(self) -> Node:
+        if not self._started:
+            self._started = True
+            return self.next_node
+        if isinstance(self.next_node, End):
+            raise StopAsyncIteration
+        return await self.next()
+
+
+class Agent(Generic[DepsT, OutputT]):
+    """One reasoning model, a tool registry and a typed output.
+
+    >>> agent = Agent("openai:o4-mini", instructions="Be brief.", tools=[get_weather])  # doctest: +SKIP
+    >>> agent.run_sync("Weather in Paris?").output  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model: Model | str,
+        *,
+        instructions: str | None = None,
+        tools: Iterable[ToolLike] = (),
+        output_type: type[OutputT] = str,  # type: ignore[assignment]
+        settings: ModelSettings | None = None,
+        budget: Budget | None = None,
+        deps_type: type[DepsT] | None = None,
+        name: str | None = None,
+        retries: int = 2,
+        output_retries: int = 2,
+        max_parallel_tools: int = 8,
+    ) -> None:
+        if retries < 0 or output_retries < 0:
+            raise UserError("retries and output_retries must be >= 0.")
+        if max_parallel_tools < 1:
+            raise UserError("max_parallel_tools must be >= 1.")
+        self._model_spec = model
+        self._model: Model | None = model if isinstance(model, Model) else None
+        self.instructions = instructions
+        self.registry = ToolRegistry(tools)
+        self.output = OutputSpec.of(output_type)
+        self.settings = settings or ModelSettings()
+        self.budget = budget
+        self.deps_type = deps_type
+        self.name = name or "agent"
+        self.retries = retries
+        self.output_retries = output_retries
+        self.max_parallel_tools = max_parallel_tools
+        if isinstance(model, str):
+            check_model_spec(model)
+
+    # --- configuration ---------------------------------------------------------------------------
+
+    @property
+    def model(self) -> Model:
+        """The model, created on first use (so creating an Agent never opens connections)."""
+        if self._model is None:
+            self._model = prepare_model(infer_model(self._model_spec))
+        return self._model
+
+    @overload
+    def tool(self, function: F, /) -> Tool[Any]: ...
+
+    @overload
+    def tool(
+        self,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        side_effect: SideEffect = "mutating",
+        timeout: float | None = None,
+        retries: int | None = None,
+        requires_approval: bool = False,
+        secret_args: Iterable[str] = (),
+    ) -> Callable[[F], Tool[Any]]: ...
+
+    def tool(
+        self,
+        function: F | None = None,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        side_effect: SideEffect = "mutating",
+        timeout: float | None = None,
+        retries: int | None = None,
+        requires_approval: bool = False,
+        secret_args: Iterable[str] = (),
+    ) -> Tool[Any] | Callable[[F], Tool[Any]]:
+        """Register a tool on this agent: ``@agent.tool`` or ``@agent.tool(side_effect="pure")``."""
+
+        def register(func: F) -> Tool[Any]:
+            made = make_tool(
+                name=name,
+                description=description,
+                side_effect=side_effect,
+                timeout=timeout,
+                retries=retries,
+                requires_approval=requires_approval,
+                secret_args=secret_args,
+            )(func)
+            return self.registry.add(made)
+
+        return register(function) if function is not None else register
+
+    # --- running ---------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        prompt: str,
+        *,
+        deps: DepsT = None,  # type: ignore[assignment]
+        message_history: Sequence[ModelRequest | ModelResponse] | None = None,
+        model: Model | str | None = None,
+        settings: ModelSettings | None = None,
+        budget: Budget | None = None,
+        strategy: Strategy | None = None,
+        options: RunOptions | None = None,
+    ) -> AgentResult[OutputT]:
+        """Run to the end and return the result."""
+        opts = _options(options, model, settings, budget)
+        if strategy is not None:
+            return await strategy.run(self, prompt, deps=deps, message_history=message_history, options=opts)
+        async with self.iter(prompt, deps=deps, message_history=message_history, options=opts) as run:
+            async for _ in run:
+                pass
+        assert run.result is not None
+        return run.result
+
+    def run_sync(
+        self,
+        prompt: str,
+        *,
+        deps: DepsT = None,  # type: ignore[assignment]
+        message_history: Sequence[ModelRequest | ModelResponse] | None = None,
+        model: Model | str | None = None,
+        settings: ModelSettings | None = None,
+        budget: Budget | None = None,
+        strategy: Strategy | None = None,
+        options: RunOptions | None = None,
+    ) -> AgentResult[OutputT]:
+        """:meth:`run` for code that is not async. Fails clearly inside a running event loop."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise UserError("run_sync() was called inside a running event loop; use 'await agent.run(...)' there.")
+        return asyncio.run(
+            self.run(
+                prompt,
+                deps=deps,
+                message_history=message_history,
+                model=model,
+                settings=settings,
+                budget=budget,
+                strategy=strategy,
+                options=options,
+            )
+        )
+
+    async def stream(
+        self,
+        prompt: str,
+        *,
+        deps: DepsT = None,  # type: ignore[assignment]
+        message_history: Sequence[ModelRequest | ModelResponse] | None = None,
+        model: Model | str | None = None,
+        settings: ModelSettings | None = None,
+        budget: Budget | None = None,
+    ) -> AsyncIterator[AgentEvent]:
+        """Run and yield typed events as they happen; the last one is a :class:`FinalResultEvent`."""
+        queue: asyncio.Queue[AgentEvent | None] = asyncio.Queue()
+
+        async def sink(event: AgentEvent) -> None:
+            await queue.put(event)
+
+        opts = RunOptions(model=model, settings=settings, budget=budget, emit=sink)
+        task = asyncio.create_task(self._run_streaming(prompt, deps, message_history, opts))
+        task.add_done_callback(lambda _: queue.put_nowait(None))
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+            task.result()
+        finally:
+            if not task.done():
+                task.cancel()
+
+    async def _run_streaming(
+        self,
+        prompt: str,
+        deps: Any,
+        history: Sequence[ModelRequest | ModelResponse] | None,
+        options: RunOptions,
+    ) -> None:
+        async with self.iter(prompt, deps=deps, message_history=history, options=options, stream=True) as run:
+            async for _ in run:
+                pass
+
+    @asynccontextmanager
+    async def iter(
+        self,
+        prompt: str,
+        *,
+        deps: DepsT = None,  # type: ignore[assignment]
+        message_history: Sequence[ModelRequest | ModelResponse] | None = None,
+        options: RunOptions | None = None,
+        stream: bool = False,
+    ) -> AsyncIterator[AgentRun[OutputT]]:
+        """Step through a run: ``async with agent.iter(task) as run: async for node in run: ...``."""
+        opts = options or RunOptions()
+        events: list[AgentEvent] = []
+        config = self._config(deps, opts, events, stream)
+        messages = list(message_history or [])
+        state = RunState(messages=messages)
+        first = ModelRequestNode(ModelRequest(parts=self._first_parts(prompt, messages, opts)))
+        await config.emit(
+            RunStart(
+                run_id=config.run_id,
+                model=f"{config.model.provider}:{config.model.model_name}",
+                prompt=prompt,
+            )
+        )
+        yield AgentRun(config, state, first, events)
+
+    def start(self, prompt: str, **kwargs: Any) -> RunHandle:
+        """Start a durable background run and return its handle at once (see :mod:`agentkit.background`)."""
+        from agentkit.background import start_run
+
+        return start_run(self, prompt, **kwargs)
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _config(self, deps: Any, opts: RunOptions, events: list[AgentEvent], stream: bool) -> RunConfig[OutputT]:
+        user_sink = opts.emit
+
+        async def emit(event: AgentEvent) -> None:
+            events.append(event)
+            if user_sink is not None:
+                await user_sink(event)
+
+        return RunConfig(
+            model=prepare_model(infer_model(opts.model)) if opts.model is not None else self.model,
+            settings=self.settings.merge(opts.settings),
+            registry=self.registry,
+            output=self.output,
+            budget=opts.budget or self.budget,
+            deps=deps,
+            run_id=opts.run_id or uuid.uuid4().hex,
+            retries=self.retries,
+            output_retries=self.output_retries,
+            max_parallel_tools=self.max_parallel_tools,
+            emit=emit,
+            stream=stream,
+            invoke_tool=opts.invoke_tool,
+            model_caller=opts.model_caller,
+            tool_guard=opts.tool_guard,
+        )
+
+    def _first_parts(
+        self, prompt: str, history: list[ModelRequest | ModelResponse], opts: RunOptions
+    ) -> list[RequestPart]:
+        parts: list[RequestPart] = []
+        if self.instructions and not history:
+            parts.append(SystemPart(content=self.instructions))
+        parts += list(opts.extra_parts)
+        parts.append(UserPart(content=prompt))
+        return parts
+
+
+def _options(
+    options: RunOptions | None,
+    model: Model | str | None,
+    settings: ModelSettings | None,
+    budget: Budget | None,
+) -> RunOptions:
+    opts = options or RunOptions()
+    return replace(
+        opts,
+        model=model if model is not None else opts.model,
+        settings=settings if settings is not None else opts.settings,
+        budget=budget if budget is not None else opts.budget,
+    )
+
+
+def check_model_spec(spec: str) -> None:
+    """Fail at construction (not at first run) for a malformed model string."""
+    check_spec(spec)
+
+
+def prepare_model(model: Model) -> Model:
+    """Wrap models without native tool calling in prompted mode."""
+    if model.supports_tools:
+        return model
+    from agentkit.models.prompted import PromptedModel
+
+    return PromptedModel(model)

@@ -1,0 +1,193 @@
+"""Typed events for everything the loop does.
+
+The same events feed :meth:`Agent.stream`, background run event logs and tracing. Each has a ``kind``
+discriminator and serialises to JSON (:data:`event_adapter`).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from agentkit.messages import ModelResponse, RetryPrompt, ToolCall, ToolResult
+from agentkit.usage import Usage
+
+__all__ = [
+    "AgentEvent",
+    "BudgetExceededEvent",
+    "BudgetWarning",
+    "FinalResultEvent",
+    "ModelRequestStart",
+    "ModelResponseEvent",
+    "ModelSwitched",
+    "ReasoningDelta",
+    "RetryEvent",
+    "RunStart",
+    "StrategyBranch",
+    "TextDelta",
+    "ToolCallDelta",
+    "ToolCallEnd",
+    "ToolCallStart",
+    "event_adapter",
+]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    run_id: str = ""
+    branch: str | None = None
+    """Set when the event comes from one branch of a test-time compute strategy."""
+    ts: float = Field(default_factory=time.time)
+
+
+class RunStart(_Event):
+    """A run began."""
+
+    kind: Literal["run_start"] = "run_start"
+    model: str
+    prompt: str
+
+
+class ModelRequestStart(_Event):
+    """A model request is about to be sent."""
+
+    kind: Literal["model_request"] = "model_request"
+    step: int
+    model: str
+    final_answer: bool = False
+
+
+class ReasoningDelta(_Event):
+    """A piece of reasoning text (or reasoning summary) as it streams."""
+
+    kind: Literal["reasoning_delta"] = "reasoning_delta"
+    text: str
+
+
+class TextDelta(_Event):
+    """A piece of answer text as it streams."""
+
+    kind: Literal["text_delta"] = "text_delta"
+    text: str
+
+
+class ToolCallDelta(_Event):
+    """A piece of a tool call's arguments as it streams."""
+
+    kind: Literal["tool_call_delta"] = "tool_call_delta"
+    index: int
+    call_id: str | None = None
+    name: str | None = None
+    args_delta: str = ""
+
+
+class ModelResponseEvent(_Event):
+    """A whole model response arrived."""
+
+    kind: Literal["model_response"] = "model_response"
+    step: int
+    response: ModelResponse
+    duration_s: float
+
+
+class ToolCallStart(_Event):
+    """A tool call starts. Arguments declared secret are redacted."""
+
+    kind: Literal["tool_call_start"] = "tool_call_start"
+    step: int
+    call: ToolCall
+
+
+class ToolCallEnd(_Event):
+    """A tool call ended, with its result or the retry prompt its failure produced."""
+
+    kind: Literal["tool_call_end"] = "tool_call_end"
+    step: int
+    call_id: str
+    name: str
+    result: ToolResult | RetryPrompt
+    duration_s: float
+    is_error: bool = False
+
+
+class RetryEvent(_Event):
+    """The model is asked to fix something (bad output, empty response ...)."""
+
+    kind: Literal["retry"] = "retry"
+    step: int
+    prompt: RetryPrompt
+
+
+class BudgetWarning(_Event):
+    """A budget limit is close (80% used)."""
+
+    kind: Literal["budget_warning"] = "budget_warning"
+    limit: str
+    used: float
+    maximum: float
+
+
+class BudgetExceededEvent(_Event):
+    """A budget limit was reached; the run asks for its best answer now."""
+
+    kind: Literal["budget_exceeded"] = "budget_exceeded"
+    limit: str
+    usage: Usage
+
+
+class ModelSwitched(_Event):
+    """The conversation moved to another model; opaque reasoning state it can't accept was removed."""
+
+    kind: Literal["model_switched"] = "model_switched"
+    from_provider: str | None
+    to_provider: str
+    stripped_parts: int
+
+
+class StrategyBranch(_Event):
+    """A test-time compute strategy started, scored or chose a branch."""
+
+    kind: Literal["strategy_branch"] = "strategy_branch"
+    strategy: str
+    action: Literal["start", "score", "choose", "prune"]
+    branch_id: str
+    score: float | None = None
+    detail: str = ""
+
+
+class FinalResultEvent(_Event):
+    """The run ended."""
+
+    kind: Literal["final"] = "final"
+    output: Any
+    stop_reason: str
+    usage: Usage
+
+
+AgentEvent = Annotated[
+    RunStart
+    | ModelRequestStart
+    | ReasoningDelta
+    | TextDelta
+    | ToolCallDelta
+    | ModelResponseEvent
+    | ToolCallStart
+    | ToolCallEnd
+    | RetryEvent
+    | BudgetWarning
+    | BudgetExceededEvent
+    | ModelSwitched
+    | StrategyBranch
+    | FinalResultEvent,
+    Field(discriminator="kind"),
+]
+
+
+@functools.cache
+def event_adapter() -> TypeAdapter[AgentEvent]:
+    """The adapter that (de)serialises any event: ``event_adapter().validate_json(text)``."""
+    return TypeAdapter(AgentEvent)

@@ -1,0 +1,197 @@
+"""Provider-neutral messages.
+
+A conversation is a list of :data:`Message`: each is either a :class:`ModelRequest` (what we send:
+system/user text, tool results, retry prompts) or a :class:`ModelResponse` (what the model answered:
+reasoning, text, tool calls). Every part is a pydantic model with a ``kind`` discriminator, so a whole
+transcript serialises to JSON and back without loss (:func:`dump_messages` / :func:`load_messages`).
+
+Provider wire formats never appear here: adapters in :mod:`agentkit.models` translate.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from agentkit.usage import Usage
+
+__all__ = [
+    "Message",
+    "ModelRequest",
+    "ModelResponse",
+    "ReasoningPart",
+    "RequestPart",
+    "ResponsePart",
+    "RetryPrompt",
+    "SystemPart",
+    "TextPart",
+    "ToolCall",
+    "ToolResult",
+    "UserPart",
+    "dump_messages",
+    "load_messages",
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
+class SystemPart(_Part):
+    """Instructions from the application (the system / developer prompt)."""
+
+    kind: Literal["system"] = "system"
+    content: str
+
+
+class UserPart(_Part):
+    """Text from the user."""
+
+    kind: Literal["user"] = "user"
+    content: str
+
+
+class ToolResult(_Part):
+    """The result of running a tool, sent back to the model."""
+
+    kind: Literal["tool_result"] = "tool_result"
+    call_id: str
+    name: str
+    content: Any = None
+    """JSON-compatible value (a string, a dict, a list ...)."""
+
+    def content_text(self) -> str:
+        """The content as the text a model sees."""
+        if isinstance(self.content, str):
+            return self.content
+        return json.dumps(self.content, ensure_ascii=False, default=str)
+
+
+class RetryPrompt(_Part):
+    """An error the model must fix: bad tool arguments, an unknown tool, a tool exception, bad output.
+
+    When ``call_id`` is set it answers that tool call; otherwise it is a plain corrective message.
+    """
+
+    kind: Literal["retry"] = "retry"
+    content: str
+    call_id: str | None = None
+    name: str | None = None
+
+
+class ReasoningPart(_Part):
+    """The model's reasoning, with the opaque provider state needed to send it back.
+
+    ``content`` is readable reasoning text or a summary (may be empty). ``provider`` names the API that
+    produced the opaque fields (``id``, ``signature``, ``encrypted_content``, ``data``); an adapter sends
+    them back only to the same provider and strips them otherwise.
+    """
+
+    kind: Literal["reasoning"] = "reasoning"
+    content: str = ""
+    provider: str | None = None
+    id: str | None = None
+    signature: str | None = None
+    encrypted_content: str | None = None
+    redacted: bool = False
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def has_opaque_state(self) -> bool:
+        """Whether this part carries provider state that only its provider accepts."""
+        return bool(self.id or self.signature or self.encrypted_content or self.redacted or self.data)
+
+
+class TextPart(_Part):
+    """Plain text from the model."""
+
+    kind: Literal["text"] = "text"
+    content: str
+
+
+class ToolCall(_Part):
+    """A call the model asked for. ``arguments`` is the JSON text exactly as the model produced it."""
+
+    kind: Literal["tool_call"] = "tool_call"
+    id: str
+    name: str
+    arguments: str = "{}"
+    provider_id: str | None = None
+    """A provider's own item id, when it differs from the call id (OpenAI Responses ``fc_...``)."""
+
+    @classmethod
+    def create(cls, name: str, args: dict[str, Any] | str | None = None, id: str | None = None) -> ToolCall:
+        """Build a call from a dict (serialised to JSON) or raw JSON text."""
+        text = args if isinstance(args, str) else json.dumps(args or {})
+        return cls(id=id or f"call_{uuid.uuid4().hex[:12]}", name=name, arguments=text)
+
+
+RequestPart = Annotated[SystemPart | UserPart | ToolResult | RetryPrompt, Field(discriminator="kind")]
+ResponsePart = Annotated[ReasoningPart | TextPart | ToolCall, Field(discriminator="kind")]
+
+
+class ModelRequest(BaseModel):
+    """A message we send to the model."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    kind: Literal["request"] = "request"
+    parts: list[RequestPart]
+    timestamp: datetime = Field(default_factory=_now)
+
+
+class ModelResponse(BaseModel):
+    """A message the model sent back."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    kind: Literal["response"] = "response"
+    parts: list[ResponsePart]
+    model_name: str | None = None
+    provider: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    finish_reason: str | None = None
+    id: str | None = None
+    timestamp: datetime = Field(default_factory=_now)
+
+    @property
+    def text(self) -> str:
+        """All text parts joined."""
+        return "".join(p.content for p in self.parts if isinstance(p, TextPart))
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls, in order."""
+        return [p for p in self.parts if isinstance(p, ToolCall)]
+
+    @property
+    def reasoning(self) -> str:
+        """All readable reasoning joined."""
+        return "\n".join(p.content for p in self.parts if isinstance(p, ReasoningPart) and p.content)
+
+
+Message = Annotated[ModelRequest | ModelResponse, Field(discriminator="kind")]
+
+
+@functools.cache
+def _messages_adapter() -> TypeAdapter[list[Message]]:
+    return TypeAdapter(list[Message])
+
+
+def dump_messages(messages: list[ModelRequest | ModelResponse]) -> str:
+    """Serialise messages to JSON text."""
+    return _messages_adapter().dump_json(messages).decode()
+
+
+def load_messages(data: str | bytes) -> list[ModelRequest | ModelResponse]:
+    """Parse JSON text produced by :func:`dump_messages`."""
+    return _messages_adapter().validate_json(data)

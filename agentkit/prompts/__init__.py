@@ -1,0 +1,34 @@
+"""Every text a model sees, as named templates in one place.
+
+Templates use ``string.Template`` syntax (``$name``). :func:`render` fails loudly on a missing value,
+so a template and its callers can't drift apart silently. Modules for other areas (prompted tool
+calling, strategies) register their templates in :data:`TEMPLATES` from ``agentkit/prompts/*.py``.
+"""
+
+from __future__ import annotations
+
+from string import Template
+
+from agentkit.prompts import core as _core
+
+__all__ = ["TEMPLATES", "render"]
+
+TEMPLATES: dict[str, str] = {}
+TEMPLATES.update(_core.TEMPLATES)
+
+
+def render(name: str, /, **values: object) -> str:
+    """Fill template ``name`` with ``values``; a missing value raises ``KeyError``."""
+    try:
+        template = TEMPLATES[name]
+    except KeyError:
+        raise KeyError(f"no prompt template named {name!r}; known: {sorted(TEMPLATES)}") from None
+    return Template(template).substitute({k: str(v) for k, v in values.items()})
+
+
+def register(templates: dict[str, str]) -> None:
+    """Add templates of another area; a name may only be defined once."""
+    clash = set(templates) & set(TEMPLATES)
+    if clash:
+        raise KeyError(f"prompt templates defined twice: {sorted(clash)}")
+    TEMPLATES.update(templates)

@@ -1,0 +1,27 @@
+"""Templates used by the controller loop."""
+
+TEMPLATES: dict[str, str] = {
+    "tool_args_invalid": (
+        "The arguments for tool '$tool' are invalid: $error\nFix the arguments and call the tool again."
+    ),
+    "tool_args_not_json": (
+        "The arguments for tool '$tool' are not valid JSON ($error). "
+        "Send the arguments as one JSON object and call the tool again."
+    ),
+    "tool_unknown": "Unknown tool '$tool'. Available tools: $available. Call one of these or give your answer.",
+    "tool_failed": "Tool '$tool' raised $error_type: $error\nFix the problem and try again, or answer without it.",
+    "tool_timeout": "Tool '$tool' did not finish within $seconds seconds. Try different arguments or answer.",
+    "tool_retry": "$message",
+    "tool_call_limit": (
+        "Tool '$tool' was not run: the tool-call budget of this run is used up. Answer with what you have."
+    ),
+    "tool_skipped_final": "Tool '$tool' was not run because the final answer was given in the same turn.",
+    "output_invalid": "Your final answer is invalid: $error\nFix it and answer again.",
+    "output_tool_required": ("Give your final answer by calling the tool '$tool' with the answer as its arguments."),
+    "empty_response": "Your response was empty. Call a tool or give your final answer.",
+    "final_answer_now": (
+        "You have reached the limit of this run ($limit). Do not call any more tools. Using only what "
+        "you already know, give your best final answer now."
+    ),
+    "output_tool_description": "Give the final answer of the task. Call this once, when you are done.",
+}

@@ -1,0 +1,199 @@
+"""Test models: :class:`ScriptedModel` (a list of responses) and :class:`FunctionModel` (a function).
+
+Both are real :class:`~agentkit.models.Model` implementations, so a test exercises the whole loop
+without a network::
+
+    from agentkit.testing import ScriptedModel, call, text
+
+    model = ScriptedModel([call("add", a=1, b=2), text("3")])
+    result = Agent(model, tools=[add]).run_sync("1+2?")
+    assert model.requests[1].messages[-1]  # what the model saw
+
+:func:`block_network` stops anything but loopback connections (use it in ``conftest.py``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import socket
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from agentkit.exceptions import UserError
+from agentkit.messages import ModelRequest, ModelResponse, ReasoningPart, ResponsePart, TextPart, ToolCall
+from agentkit.models.base import Model, RequestParams
+from agentkit.settings import ModelSettings
+from agentkit.usage import Usage
+
+__all__ = [
+    "FunctionModel",
+    "RecordedRequest",
+    "ScriptedModel",
+    "block_network",
+    "call",
+    "reasoning",
+    "response",
+    "text",
+]
+
+Messages = list[ModelRequest | ModelResponse]
+
+
+def text(content: str, *, usage: Usage | None = None) -> ModelResponse:
+    """A response with one text part."""
+    return response(TextPart(content=content), usage=usage)
+
+
+def call(name: str, args: dict[str, Any] | str | None = None, *, id: str | None = None, **kwargs: Any) -> ModelResponse:
+    """A response with one tool call (arguments as a dict, keyword arguments or raw JSON text)."""
+    arguments: dict[str, Any] | str = args if args is not None else kwargs
+    return response(ToolCall.create(name, arguments, id=id))
+
+
+def reasoning(content: str, **opaque: Any) -> ReasoningPart:
+    """A reasoning part, e.g. ``reasoning("thinking...", provider="test", signature="sig")``."""
+    return ReasoningPart(content=content, **opaque)
+
+
+def response(*parts: ResponsePart | ModelResponse, usage: Usage | None = None) -> ModelResponse:
+    """A response from parts (and other responses, whose parts are merged in order)."""
+    flat: list[ResponsePart] = []
+    for item in parts:
+        flat += item.parts if isinstance(item, ModelResponse) else [item]
+    return ModelResponse(parts=flat, usage=usage or Usage(input_tokens=10, output_tokens=5))
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """What a test model received in one request."""
+
+    messages: Messages
+    settings: ModelSettings
+    params: RequestParams
+
+
+class _TestModel(Model):
+    def __init__(self, name: str, provider: str, supports_tools: bool) -> None:
+        self._name = name
+        self._provider = provider
+        self.supports_tools = supports_tools
+        self.requests: list[RecordedRequest] = []
+
+    @property
+    def model_name(self) -> str:
+        return self._name
+
+    @property
+    def provider(self) -> str:
+        return self._provider
+
+    def _record(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> None:
+        self.requests.append(RecordedRequest([m.model_copy(deep=True) for m in messages], settings, params))
+
+
+class ScriptedModel(_TestModel):
+    """Answers with the given responses, in order. ``str`` items become text responses.
+
+    Running out of responses raises a clear error naming how many were scripted.
+    """
+
+    def __init__(
+        self,
+        responses: Sequence[ModelResponse | str],
+        *,
+        name: str = "scripted",
+        provider: str = "test",
+        supports_tools: bool = True,
+    ) -> None:
+        super().__init__(name, provider, supports_tools)
+        self._responses = [text(r) if isinstance(r, str) else r for r in responses]
+
+    @property
+    def remaining(self) -> int:
+        """Responses not yet used."""
+        return len(self._responses) - len(self.requests)
+
+    async def request(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> ModelResponse:
+        index = len(self.requests)
+        self._record(messages, settings, params)
+        if index >= len(self._responses):
+            raise UserError(
+                f"ScriptedModel ran out of responses: request {index + 1} but only {len(self._responses)} "
+                "were scripted. Add responses to the script."
+            )
+        return _stamped(self._responses[index], self)
+
+
+ModelFunction = Callable[[Messages, RecordedRequest], "ModelResponse | str | Awaitable[ModelResponse | str]"]
+
+
+class FunctionModel(_TestModel):
+    """Answers with ``function(messages, info)`` (sync or async); a ``str`` result becomes text."""
+
+    def __init__(
+        self,
+        function: ModelFunction,
+        *,
+        name: str = "function",
+        provider: str = "test",
+        supports_tools: bool = True,
+    ) -> None:
+        super().__init__(name, provider, supports_tools)
+        self.function = function
+
+    async def request(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> ModelResponse:
+        self._record(messages, settings, params)
+        result = self.function(messages, self.requests[-1])
+        if inspect.isawaitable(result):
+            result = await result
+        if isinstance(result, str):
+            result = text(result)
+        if not isinstance(result, ModelResponse):
+            raise UserError(
+                f"FunctionModel's function returned {type(result).__name__}; return a ModelResponse or a str."
+            )
+        return _stamped(result, self)
+
+
+def _stamped(result: ModelResponse, model: Model) -> ModelResponse:
+    return result.model_copy(update={"model_name": model.model_name, "provider": model.provider})
+
+
+class NetworkBlockedError(RuntimeError):
+    """A test tried to reach a non-loopback address."""
+
+
+@contextmanager
+def block_network() -> Iterator[None]:
+    """Refuse socket connections to anything but loopback and Unix sockets while active."""
+    original = socket.socket.connect
+    original_ex = socket.socket.connect_ex
+
+    def _check(address: Any) -> None:
+        if isinstance(address, tuple) and not _is_loopback(str(address[0])):
+            raise NetworkBlockedError(
+                f"Test tried to connect to {address[0]}:{address[1]}; tests may only use loopback. "
+                "Use ScriptedModel/FunctionModel or the loopback emulator."
+            )
+
+    def connect(self: socket.socket, address: Any) -> None:
+        _check(address)
+        original(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        _check(address)
+        return original_ex(self, address)
+
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect = original  # type: ignore[method-assign,assignment]
+        socket.socket.connect_ex = original_ex  # type: ignore[method-assign,assignment]
+
+
+def _is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
