@@ -1,35 +1,91 @@
-"""agentkit: one controller loop for reasoning models, typed tools, test-time compute, durable runs."""
+"""agentkit: one controller loop for reasoning models, typed tools, test-time compute, durable runs.
 
-from agentkit.agent import Agent, AgentRun, RunOptions
-from agentkit.context import RunContext
-from agentkit.exceptions import (
-    AgentkitError,
-    BudgetExceeded,
-    ModelHTTPError,
-    ModelRetry,
-    OutputValidationError,
-    ToolDefinitionError,
-    ToolRetriesExceeded,
-    UnexpectedModelBehavior,
-    UserError,
-)
-from agentkit.messages import (
-    ModelRequest,
-    ModelResponse,
-    ReasoningPart,
-    RetryPrompt,
-    SystemPart,
-    TextPart,
-    ToolCall,
-    ToolResult,
-    UserPart,
-)
-from agentkit.result import AgentResult
-from agentkit.settings import ModelSettings
-from agentkit.tools import Tool, ToolRegistry, tool
-from agentkit.usage import Budget, Usage
+Names are imported on first use (PEP 562), so ``import agentkit`` stays fast; ``from agentkit import
+Agent`` loads what ``Agent`` needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentkit.agent import Agent, AgentRun, RunOptions
+    from agentkit.context import RunContext
+    from agentkit.exceptions import (
+        AgentkitError,
+        BudgetExceeded,
+        ModelHTTPError,
+        ModelRetry,
+        OutputValidationError,
+        ToolDefinitionError,
+        ToolRetriesExceeded,
+        UnexpectedModelBehavior,
+        UserError,
+    )
+    from agentkit.messages import (
+        ModelRequest,
+        ModelResponse,
+        ReasoningPart,
+        RetryPrompt,
+        SystemPart,
+        TextPart,
+        ToolCall,
+        ToolResult,
+        UserPart,
+    )
+    from agentkit.result import AgentResult
+    from agentkit.settings import ModelSettings
+    from agentkit.tools import Tool, ToolRegistry, tool
+    from agentkit.usage import Budget, Usage
 
 __version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "Agent": "agentkit.agent",
+    "AgentResult": "agentkit.result",
+    "AgentRun": "agentkit.agent",
+    "AgentkitError": "agentkit.exceptions",
+    "Budget": "agentkit.usage",
+    "BudgetExceeded": "agentkit.exceptions",
+    "ModelHTTPError": "agentkit.exceptions",
+    "ModelRequest": "agentkit.messages",
+    "ModelResponse": "agentkit.messages",
+    "ModelRetry": "agentkit.exceptions",
+    "ModelSettings": "agentkit.settings",
+    "OutputValidationError": "agentkit.exceptions",
+    "ReasoningPart": "agentkit.messages",
+    "RetryPrompt": "agentkit.messages",
+    "RunContext": "agentkit.context",
+    "RunOptions": "agentkit.agent",
+    "SystemPart": "agentkit.messages",
+    "TextPart": "agentkit.messages",
+    "Tool": "agentkit.tools",
+    "ToolCall": "agentkit.messages",
+    "ToolDefinitionError": "agentkit.exceptions",
+    "ToolRegistry": "agentkit.tools",
+    "ToolResult": "agentkit.messages",
+    "ToolRetriesExceeded": "agentkit.exceptions",
+    "UnexpectedModelBehavior": "agentkit.exceptions",
+    "Usage": "agentkit.usage",
+    "UserError": "agentkit.exceptions",
+    "UserPart": "agentkit.messages",
+    "tool": "agentkit.tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Agent",

@@ -91,10 +91,10 @@ def _field(param: inspect.Parameter, annotation: Any, doc: str | None) -> tuple[
         if info.description is None and (annotated_doc or doc):
             info.description = annotated_doc or doc
         return annotation, info
-    description = annotated_doc or doc or None
+    extra: dict[str, Any] = {"description": annotated_doc or doc} if (annotated_doc or doc) else {}
     if default is inspect.Parameter.empty:
-        return annotation, Field(description=description)
-    return annotation, Field(default=default, description=description)
+        return annotation, Field(**extra)
+    return annotation, Field(default=default, **extra)
 
 
 def _split_string_metadata(annotation: Any) -> tuple[Any, str | None]:

@@ -46,8 +46,13 @@ def text(content: str, *, usage: Usage | None = None) -> ModelResponse:
     return response(TextPart(content=content), usage=usage)
 
 
-def call(name: str, args: dict[str, Any] | str | None = None, *, id: str | None = None, **kwargs: Any) -> ModelResponse:
-    """A response with one tool call (arguments as a dict, keyword arguments or raw JSON text)."""
+def call(
+    name: str, args: dict[str, Any] | str | None = None, /, *, id: str | None = None, **kwargs: Any
+) -> ModelResponse:
+    """A response with one tool call (arguments as a dict, keyword arguments or raw JSON text).
+
+    ``id`` sets the call id; for a tool argument named ``id`` pass the arguments as a dict.
+    """
     arguments: dict[str, Any] | str = args if args is not None else kwargs
     return response(ToolCall.create(name, arguments, id=id))
 

@@ -1,0 +1,31 @@
+"""The public surface: ``__all__`` is complete, every name resolves, and nothing else is exported."""
+
+from __future__ import annotations
+
+import pytest
+
+import agentkit
+import agentkit.testing
+
+
+def test_all_matches_the_lazy_table() -> None:
+    assert set(agentkit.__all__) - {"__version__"} == set(agentkit._LAZY)
+    assert sorted(agentkit.__all__) == agentkit.__all__ or set(dir(agentkit)) == set(agentkit.__all__)
+
+
+@pytest.mark.parametrize("name", agentkit.__all__)
+def test_every_name_resolves(name: str) -> None:
+    value = getattr(agentkit, name)
+    assert value is not None
+    if name != "__version__":
+        assert getattr(value, "__module__", "agentkit").startswith("agentkit")
+
+
+def test_unknown_name_is_a_clear_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="module 'agentkit' has no attribute 'Agnet'"):
+        agentkit.Agnet  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_testing_exports_resolve() -> None:
+    for name in agentkit.testing.__all__:
+        assert getattr(agentkit.testing, name) is not None
