@@ -16,9 +16,12 @@ from typing import Any, Generic, TypeVar
 from agentkit._history import strip_foreign_reasoning
 from agentkit._output import OUTPUT_TOOL_NAME, OutputInvalid, OutputSpec
 from agentkit._tool_exec import ToolInvoker, ToolOutcome, invoke_directly, run_calls, run_one
+from agentkit.approval import ApprovalRequest, Approver
 from agentkit.context import RunContext
 from agentkit.events import (
     AgentEvent,
+    ApprovalDecided,
+    ApprovalRequested,
     BudgetExceededEvent,
     BudgetWarning,
     ModelRequestStart,
@@ -104,6 +107,7 @@ class RunConfig(Generic[OutputT]):
     invoke_tool: ToolInvoker = invoke_directly
     model_caller: ModelCaller = call_model
     tool_guard: ToolGuard | None = None
+    approver: Approver | None = None
 
 
 @dataclass
@@ -364,7 +368,7 @@ async def _run_call(call: ToolCall, step: int, config: RunConfig[Any], state: Ru
     tool = config.registry.get(call.name)
     shown = call if tool is None else tool_call_for_display(tool, call)
     await config.emit(ToolCallStart(run_id=config.run_id, step=step, call=shown))
-    refusal = config.tool_guard(tool, call) if (tool is not None and config.tool_guard) else None
+    refusal = await _refusal_reason(tool, call, shown, step, config) if tool is not None else None
     if refusal is not None:
         outcome = ToolOutcome(call, ToolResult(call_id=call.id, name=call.name, content=refusal), 0.0, tool)
     else:
@@ -382,6 +386,24 @@ async def _run_call(call: ToolCall, step: int, config: RunConfig[Any], state: Ru
         )
     )
     return outcome
+
+
+async def _refusal_reason(
+    tool: Tool[Any], call: ToolCall, shown: ToolCall, step: int, config: RunConfig[Any]
+) -> str | None:
+    """Why the call must not run (a strategy's guard, or no approval), or ``None`` to run it."""
+    if config.tool_guard is not None and (reason := config.tool_guard(tool, call)) is not None:
+        return reason
+    if not tool.requires_approval:
+        return None
+    if config.approver is None:
+        return render("tool_needs_approver", tool=call.name)
+    await config.emit(ApprovalRequested(run_id=config.run_id, step=step, call=shown))
+    decision = await config.approver(ApprovalRequest(run_id=config.run_id, step=step, call=shown))
+    await config.emit(
+        ApprovalDecided(run_id=config.run_id, call_id=call.id, approved=decision.approved, reason=decision.reason)
+    )
+    return None if decision.approved else render("tool_denied", tool=call.name, reason=decision.reason or "-")
 
 
 def tool_call_for_display(tool: Tool[Any], call: ToolCall) -> ToolCall:

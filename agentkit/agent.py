@@ -23,6 +23,7 @@ from agentkit._loop import (
 )
 from agentkit._output import OutputSpec
 from agentkit._tool_exec import ToolInvoker, invoke_directly
+from agentkit.approval import Approver
 from agentkit.events import AgentEvent, FinalResultEvent, RunStart
 from agentkit.exceptions import UserError
 from agentkit.messages import ModelRequest, ModelResponse, RequestPart, SystemPart, UserPart
@@ -55,6 +56,7 @@ class RunOptions:
     invoke_tool: ToolInvoker = invoke_directly
     model_caller: ModelCaller = call_model
     tool_guard: ToolGuard | None = None
+    approver: Approver | None = None
     run_id: str | None = None
     extra_parts: Sequence[RequestPart] = field(default_factory=tuple)
 
@@ -146,6 +148,7 @@ class Agent(Generic[DepsT, OutputT]):
         retries: int = 2,
         output_retries: int = 2,
         max_parallel_tools: int = 8,
+        approver: Approver | None = None,
     ) -> None:
         if retries < 0 or output_retries < 0:
             raise UserError("retries and output_retries must be >= 0.")
@@ -163,6 +166,7 @@ class Agent(Generic[DepsT, OutputT]):
         self.retries = retries
         self.output_retries = output_retries
         self.max_parallel_tools = max_parallel_tools
+        self.approver = approver
         if isinstance(model, str):
             check_model_spec(model)
 
@@ -372,6 +376,7 @@ class Agent(Generic[DepsT, OutputT]):
             invoke_tool=opts.invoke_tool,
             model_caller=opts.model_caller,
             tool_guard=opts.tool_guard,
+            approver=opts.approver or self.approver,
         )
 
     def _first_parts(

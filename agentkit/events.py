@@ -17,6 +17,8 @@ from agentkit.usage import Usage
 
 __all__ = [
     "AgentEvent",
+    "ApprovalDecided",
+    "ApprovalRequested",
     "BudgetExceededEvent",
     "BudgetWarning",
     "FinalResultEvent",
@@ -114,6 +116,23 @@ class ToolCallEnd(_Event):
     is_error: bool = False
 
 
+class ApprovalRequested(_Event):
+    """A tool call waits for a human decision (secret arguments redacted)."""
+
+    kind: Literal["approval_requested"] = "approval_requested"
+    step: int
+    call: ToolCall
+
+
+class ApprovalDecided(_Event):
+    """A pending tool call was approved or denied."""
+
+    kind: Literal["approval_decided"] = "approval_decided"
+    call_id: str
+    approved: bool
+    reason: str = ""
+
+
 class RetryEvent(_Event):
     """The model is asked to fix something (bad output, empty response ...)."""
 
@@ -177,6 +196,8 @@ AgentEvent = Annotated[
     | ModelResponseEvent
     | ToolCallStart
     | ToolCallEnd
+    | ApprovalRequested
+    | ApprovalDecided
     | RetryEvent
     | BudgetWarning
     | BudgetExceededEvent

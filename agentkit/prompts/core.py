@@ -16,6 +16,10 @@ TEMPLATES: dict[str, str] = {
         "Tool '$tool' was not run: the tool-call budget of this run is used up. Answer with what you have."
     ),
     "tool_skipped_final": "Tool '$tool' was not run because the final answer was given in the same turn.",
+    "tool_needs_approver": (
+        "Tool '$tool' was not run: it needs approval and this run has no approver. Answer without it."
+    ),
+    "tool_denied": "The user did not approve the call to tool '$tool' (reason: $reason). Do not retry it as is.",
     "output_invalid": "Your final answer is invalid: $error\nFix it and answer again.",
     "output_tool_required": ("Give your final answer by calling the tool '$tool' with the answer as its arguments."),
     "empty_response": "Your response was empty. Call a tool or give your final answer.",

@@ -198,7 +198,8 @@ def test_history_continues_a_conversation() -> None:
         ),
         (
             call("explode", id="x"),
-            "Tool 'explode' raised ZeroDivisionError: division by zero\nFix the problem and try again, or answer without it.",
+            "Tool 'explode' raised ZeroDivisionError: division by zero\n"
+            "Fix the problem and try again, or answer without it.",
         ),
         (call("picky", word="hello", id="x"), "Say 'please' first."),
     ],
