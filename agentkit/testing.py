@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from agentkit._schema_example import example_for
 from agentkit.exceptions import UserError
 from agentkit.messages import ModelRequest, ModelResponse, ReasoningPart, ResponsePart, TextPart, ToolCall
 from agentkit.models.base import Model, RequestParams
@@ -29,6 +30,7 @@ from agentkit.usage import Usage
 
 __all__ = [
     "FunctionModel",
+    "TestModel",
     "RecordedRequest",
     "ScriptedModel",
     "block_network",
@@ -160,6 +162,33 @@ class FunctionModel(_TestModel):
                 f"FunctionModel's function returned {type(result).__name__}; return a ModelResponse or a str."
             )
         return _stamped(result, self)
+
+
+class TestModel(_TestModel):
+    """Calls every tool once (arguments generated from its schema), then answers.
+
+    The answer is ``final_text`` for text output, or a value generated from the output schema. Use it
+    to exercise an agent's wiring (tools, schemas, output type) without writing a script.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, *, final_text: str = "done", call_tools: bool = True, name: str = "test") -> None:
+        super().__init__(name, "test", True)
+        self.final_text = final_text
+        self.call_tools = call_tools
+
+    async def request(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> ModelResponse:
+        self._record(messages, settings, params)
+        if self.call_tools and len(self.requests) == 1 and params.tools and not params.final_answer:
+            calls = [
+                ToolCall.create(t.name, example_for(t.parameters), id=f"test_{i}") for i, t in enumerate(params.tools)
+            ]
+            return _stamped(response(*calls), self)
+        if params.output_tool is not None:
+            args = example_for(params.output_tool.parameters)
+            return _stamped(response(ToolCall.create(params.output_tool.name, args, id="test_final")), self)
+        return _stamped(text(self.final_text), self)
 
 
 def _stamped(result: ModelResponse, model: Model) -> ModelResponse:

@@ -473,3 +473,13 @@ def test_model_switch_strips_foreign_reasoning_state() -> None:
     assert [e.kind for e in result.events if e.kind == "model_switched"] == ["model_switched"]
     # The user's transcript keeps everything.
     assert result.messages[1].parts[0].encrypted_content == "enc"  # type: ignore[union-attr]
+
+
+def test_test_model_exercises_tools_and_structured_output() -> None:
+    from agentkit.testing import TestModel
+
+    model = TestModel()
+    result = Agent(model, tools=[add, weather], output_type=Weather).run_sync("go", deps={"a": 1.0})
+    assert result.output == Weather(city="a", celsius=0.0)
+    tool_results = result.messages[2].parts
+    assert [p.content for p in tool_results] == [0, {"city": "a", "celsius": 1.0}]  # type: ignore[union-attr]

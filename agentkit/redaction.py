@@ -1,0 +1,106 @@
+"""Scrub secrets from text and data before it reaches spans, logs, reports or saved files.
+
+:func:`redact_text` replaces known secret shapes (``sk-...`` API keys, ``Bearer`` tokens,
+``Authorization`` headers, ``api_key=...`` fields, AWS/GitHub/Google/Slack/Hugging Face tokens, JWTs),
+the values of environment variables whose names say they are secret (``OPENAI_API_KEY``,
+``*_TOKEN`` ...) and any value registered with :func:`add_secret`. :func:`redact_value` does the same
+through dicts and lists and also blanks the values of secret-named keys (``"password": ...``).
+
+Redaction is a safety net: tools should still declare ``secret_args`` so their values never leave
+the run in the first place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["REDACTED", "add_secret", "is_secret_key", "redact_text", "redact_value"]
+
+REDACTED = "[REDACTED]"
+
+_MIN_SECRET_LENGTH = 8
+"""Shorter registered values or environment values are not scrubbed (too many false positives)."""
+
+_SECRET_KEY = re.compile(
+    r"(?:x[-_])?api[-_]?key|apikey|authorization|proxy[-_]authorization|password|passwd|passphrase|secret"
+    r"|client[-_]secret|access[-_]token|refresh[-_]token|id[-_]token|auth[-_]token|bearer|token|cookie"
+    r"|set[-_]cookie|private[-_]key",
+    re.IGNORECASE,
+)
+_SECRET_ENV_NAME = re.compile(r"(?:API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(?:_|$)", re.IGNORECASE)
+
+_KEY_NAMES = _SECRET_KEY.pattern
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Authorization: Bearer xyz / Authorization=Basic xyz / "authorization": "xyz"
+    (
+        re.compile(
+            r"""(?i)(["']?(?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token|digest)\s+)?"""
+            r"""[^\s"',;}]+"""
+        ),
+        r"\g<1>" + REDACTED,
+    ),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"), r"\g<1>" + REDACTED),
+    # key=value, key: value, "key": "value" for secret-looking key names
+    (
+        re.compile(rf"""(?i)(["']?\b(?:{_KEY_NAMES})["']?\s*[:=]\s*)(["']?)(?!\[REDACTED\])[^\s"',;&}}]+\2"""),
+        r"\g<1>\g<2>" + REDACTED + r"\g<2>",
+    ),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), REDACTED),  # OpenAI, Anthropic (sk-ant-), DeepSeek ...
+    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), REDACTED),  # AWS access key id
+    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"), REDACTED),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), REDACTED),  # Google API key
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), REDACTED),  # Slack
+    (re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), REDACTED),  # Hugging Face
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), REDACTED),  # JWT
+)
+
+_registered: set[str] = set()
+
+
+def add_secret(value: str) -> None:
+    """Scrub this exact value everywhere from now on (e.g. an API key passed to a model in code).
+
+    Values shorter than 8 characters are ignored: they would match ordinary text.
+    """
+    if len(value) >= _MIN_SECRET_LENGTH:
+        _registered.add(value)
+
+
+def is_secret_key(name: str) -> bool:
+    """Whether a field or header called ``name`` holds a secret (``api_key``, ``Authorization`` ...)."""
+    return _SECRET_KEY.fullmatch(name.strip()) is not None
+
+
+def _known_values() -> list[str]:
+    env = [v for k, v in os.environ.items() if len(v) >= _MIN_SECRET_LENGTH and _SECRET_ENV_NAME.search(k)]
+    return sorted({*env, *_registered}, key=len, reverse=True)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every recognisable secret replaced by ``[REDACTED]``."""
+    for value in _known_values():
+        if value in text:
+            text = text.replace(value, REDACTED)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_value(value: Any) -> Any:
+    """A copy of JSON-like ``value`` with secrets scrubbed from strings and secret-named keys blanked."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {k: _redact_item(k, v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(v) for v in value]
+    return value
+
+
+def _redact_item(key: Any, value: Any) -> Any:
+    if isinstance(key, str) and is_secret_key(key) and isinstance(value, str) and value:
+        return REDACTED
+    return redact_value(value)
