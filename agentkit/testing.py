@@ -30,9 +30,9 @@ from agentkit.usage import Usage
 
 __all__ = [
     "FunctionModel",
-    "TestModel",
     "RecordedRequest",
     "ScriptedModel",
+    "TestModel",
     "block_network",
     "call",
     "reasoning",
