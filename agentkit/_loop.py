@@ -8,8 +8,9 @@ final-answer request (no more tools) and its answer ends the run.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -31,7 +32,7 @@ from agentkit.events import (
     ToolCallEnd,
     ToolCallStart,
 )
-from agentkit.exceptions import BudgetExceeded, OutputValidationError, ToolRetriesExceeded
+from agentkit.exceptions import BudgetExceeded, ModelRetry, OutputValidationError, ToolRetriesExceeded
 from agentkit.messages import (
     ModelRequest,
     ModelResponse,
@@ -65,6 +66,8 @@ OutputT = TypeVar("OutputT")
 Messages = list[ModelRequest | ModelResponse]
 EventSink = Callable[[AgentEvent], Awaitable[None]]
 ModelCaller = Callable[[Model, Messages, ModelSettings, RequestParams, "RunConfig[Any]"], Awaitable[ModelResponse]]
+OutputValidator = Callable[[RunContext[Any], Any], Any]
+"""``(ctx, output) -> output`` (sync or async); raise ``ModelRetry`` to send the model back to work."""
 ToolGuard = Callable[[Tool[Any], ToolCall], str | None]
 """Returns ``None`` to allow a call, or the reason it is refused (strategies refuse mutating tools)."""
 
@@ -108,6 +111,7 @@ class RunConfig(Generic[OutputT]):
     model_caller: ModelCaller = call_model
     tool_guard: ToolGuard | None = None
     approver: Approver | None = None
+    output_validators: Sequence[OutputValidator] = ()
 
 
 @dataclass
@@ -201,7 +205,7 @@ async def _request(node: ModelRequestNode, config: RunConfig[Any], state: RunSta
         )
     )
     if node.final_limit is not None:
-        return _final_answer(response, node.final_limit, config, state)
+        return await _final_answer(response, node.final_limit, config, state)
     return CallToolsNode(response)
 
 
@@ -239,17 +243,29 @@ def _record_response(response: ModelResponse, config: RunConfig[Any], state: Run
     state.step += 1
 
 
-def _final_answer(response: ModelResponse, limit: LimitName, config: RunConfig[Any], state: RunState) -> End[Any]:
+async def _final_answer(response: ModelResponse, limit: LimitName, config: RunConfig[Any], state: RunState) -> End[Any]:
     output_call = _output_call(response, config)
     try:
         if output_call is not None:
-            return End(config.output.validate_arguments(output_call.arguments), limit)
+            return End(await _checked(config.output.validate_arguments(output_call.arguments), config, state), limit)
         if not response.text.strip():
             raise OutputInvalid("the final response had no answer text")
-        return End(config.output.validate_text(response.text), limit)
+        return End(await _checked(config.output.validate_text(response.text), config, state), limit)
     except OutputInvalid as exc:
         detail = f"The model's best-effort answer was not valid: {exc}"
         raise BudgetExceeded(limit, state.usage, state.messages, detail) from exc
+
+
+async def _checked(output: Any, config: RunConfig[Any], state: RunState) -> Any:
+    """Run the user's output validators; a ``ModelRetry`` from one makes the answer invalid."""
+    for validator in config.output_validators:
+        ctx = RunContext(deps=config.deps, run_id=config.run_id, usage=state.usage, messages=state.messages)
+        try:
+            result = validator(ctx, output)
+            output = await result if inspect.isawaitable(result) else result
+        except ModelRetry as exc:
+            raise OutputInvalid(exc.message) from exc
+    return output
 
 
 def _output_call(response: ModelResponse, config: RunConfig[Any]) -> ToolCall | None:
@@ -267,7 +283,7 @@ async def _handle_response(response: ModelResponse, config: RunConfig[Any], stat
     parts: list[RequestPart] = []
     if output_call is not None:
         try:
-            return End(config.output.validate_arguments(output_call.arguments), "final")
+            return End(await _checked(config.output.validate_arguments(output_call.arguments), config, state), "final")
         except OutputInvalid as exc:
             parts.append(await _output_retry(str(exc), output_call, config, state))
     elif not calls:
@@ -282,7 +298,7 @@ async def _handle_text(response: ModelResponse, config: RunConfig[Any], state: R
         part = await _output_retry(None, None, config, state)
     else:
         try:
-            return End(config.output.validate_text(text), "final")
+            return End(await _checked(config.output.validate_text(text), config, state), "final")
         except OutputInvalid as exc:
             part = await _output_retry(str(exc), None, config, state)
     return await _next_request([part], config, state)

@@ -15,6 +15,7 @@ from agentkit._loop import (
     ModelCaller,
     ModelRequestNode,
     Node,
+    OutputValidator,
     RunConfig,
     RunState,
     ToolGuard,
@@ -43,6 +44,7 @@ __all__ = ["Agent", "AgentRun", "RunOptions"]
 DepsT = TypeVar("DepsT")
 OutputT = TypeVar("OutputT")
 F = TypeVar("F", bound=Callable[..., Any])
+V = TypeVar("V", bound=OutputValidator)
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ class Agent(Generic[DepsT, OutputT]):
         self.output_retries = output_retries
         self.max_parallel_tools = max_parallel_tools
         self.approver = approver
+        self.output_validators: list[OutputValidator] = []
         if isinstance(model, str):
             check_model_spec(model)
 
@@ -185,6 +188,7 @@ class Agent(Generic[DepsT, OutputT]):
     @overload
     def tool(
         self,
+        /,
         *,
         name: str | None = None,
         description: str | None = None,
@@ -193,7 +197,7 @@ class Agent(Generic[DepsT, OutputT]):
         retries: int | None = None,
         requires_approval: bool = False,
         secret_args: Iterable[str] = (),
-    ) -> Callable[[F], Tool[Any]]: ...
+    ) -> Callable[[Callable[..., Any]], Tool[Any]]: ...
 
     def tool(
         self,
@@ -223,6 +227,14 @@ class Agent(Generic[DepsT, OutputT]):
             return self.registry.add(made)
 
         return register(function) if function is not None else register
+
+    def output_validator(self, function: V) -> V:
+        """Register ``(ctx, output) -> output`` (sync or async) run on every final answer.
+
+        Raise :class:`~agentkit.ModelRetry` inside it to reject the answer; the model sees your message.
+        """
+        self.output_validators.append(function)
+        return function
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -377,6 +389,7 @@ class Agent(Generic[DepsT, OutputT]):
             model_caller=opts.model_caller,
             tool_guard=opts.tool_guard,
             approver=opts.approver or self.approver,
+            output_validators=tuple(self.output_validators),
         )
 
     def _first_parts(

@@ -225,8 +225,8 @@ def block_network() -> Iterator[None]:
     try:
         yield
     finally:
-        socket.socket.connect = original  # type: ignore[method-assign,assignment]
-        socket.socket.connect_ex = original_ex  # type: ignore[method-assign,assignment]
+        socket.socket.connect = original  # type: ignore[method-assign]
+        socket.socket.connect_ex = original_ex  # type: ignore[method-assign]
 
 
 def _is_loopback(host: str) -> bool:

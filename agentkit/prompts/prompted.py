@@ -6,7 +6,7 @@ the final answer. They are kept short: the embedded local model is a 135M model 
 
 from __future__ import annotations
 
-__all__ = ["TEMPLATES"]
+__all__ = ["TEMPLATES", "register_templates"]
 
 TEMPLATES: dict[str, str] = {
     # --- the system prompt -------------------------------------------------------------------
@@ -49,10 +49,10 @@ TEMPLATES: dict[str, str] = {
 }
 
 
-def _register() -> None:
+def register_templates() -> None:
     """Add these templates to :data:`agentkit.prompts.TEMPLATES` unless they are there already.
 
-    Does nothing while ``agentkit.prompts`` itself is still importing (it then merges them itself).
+    Idempotent; modules that render these templates call it. Does nothing while ``agentkit.prompts`` itself is still importing (it then merges them itself).
     """
     import agentkit.prompts as prompts
 
@@ -65,4 +65,4 @@ def _register() -> None:
         register(missing)
 
 
-_register()
+register_templates()

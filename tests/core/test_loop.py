@@ -483,3 +483,19 @@ def test_test_model_exercises_tools_and_structured_output() -> None:
     assert result.output == Weather(city="a", celsius=0.0)
     tool_results = result.messages[2].parts
     assert [p.content for p in tool_results] == [0, {"city": "a", "celsius": 1.0}]  # type: ignore[union-attr]
+
+
+def test_output_validator_rejects_with_model_retry() -> None:
+    model = ScriptedModel(["41", "42"])
+    agent = Agent(model)
+
+    @agent.output_validator
+    async def must_be_even(ctx: RunContext[None], output: str) -> str:
+        if int(output) % 2:
+            raise ModelRetry(f"{output} is odd; the answer must be even.")
+        return output + "!"
+
+    assert agent.run_sync("even number?").output == "42!"
+    assert last_request(model).parts[0].content == (  # type: ignore[union-attr]
+        "Your final answer is invalid: 41 is odd; the answer must be even.\nFix it and answer again."
+    )
