@@ -1,0 +1,152 @@
+"""The three wire protocols: validate a request, render a reply (JSON body or SSE frames)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from . import common, rules_anthropic, rules_chat, rules_responses
+from .errors import Provider, ProviderError
+from .rules_responses import ResponsesState
+from .script import Reply
+from .signing import Signer, new_id
+from .wire_chat import ChatMode, ChatWire
+from .wire_messages import MessagesWire
+from .wire_responses import ResponsesWire
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered reply: a JSON body, or SSE frames for a stream."""
+
+    body: JSON | None = None
+    frames: list[bytes] | None = None
+
+
+def encode(payload: object) -> bytes:
+    """Compact JSON bytes."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def data_frame(payload: JSON | str) -> bytes:
+    """An SSE frame with only a ``data:`` line (Chat Completions style)."""
+    data = payload.encode() if isinstance(payload, str) else encode(payload)
+    return b"data: " + data + b"\n\n"
+
+
+def named_frame(payload: JSON | str) -> bytes:
+    """An SSE frame with an ``event:`` line named after the payload's type (Responses, Messages)."""
+    if isinstance(payload, str):
+        return data_frame(payload)
+    return b"event: " + str(payload.get("type")).encode() + b"\n" + data_frame(payload)
+
+
+class Endpoint(Protocol):
+    """One wire protocol served by the emulator."""
+
+    provider: Provider
+    named_events: bool
+
+    def validate(self, body: JSON) -> ProviderError | None:
+        """The provider's error for a request that breaks its rules, or None."""
+        ...
+
+    def render(self, body: JSON, reply: Reply, size: int) -> Rendered:
+        """The reply in this protocol's wire format (streamed when the request asks); ``size`` in bytes."""
+        ...
+
+
+def streaming(body: JSON) -> bool:
+    """True when the request asks for an SSE stream."""
+    return body.get("stream") is True
+
+
+class ChatEndpoint:
+    """POST /v1/chat/completions, as OpenAI (plain-chat) or DeepSeek (deepseek) serve it."""
+
+    named_events = False
+
+    def __init__(self, mode: ChatMode, chunk_chars: int) -> None:
+        self.mode = mode
+        self.provider: Provider = "deepseek" if mode == "deepseek" else "openai"
+        self.wire = ChatWire(mode, chunk_chars)
+
+    def validate(self, body: JSON) -> ProviderError | None:
+        """OpenAI tool pairing (plain-chat) or DeepSeek's reasoning_content rule (deepseek)."""
+        return rules_chat.check_deepseek(body) if self.mode == "deepseek" else rules_chat.check_plain(body)
+
+    def render(self, body: JSON, reply: Reply, size: int) -> Rendered:
+        """A chat.completion body, or chat.completion.chunk frames ending with [DONE]."""
+        if streaming(body):
+            return Rendered(frames=[data_frame(c) for c in self.wire.chunks(body, reply, size)])
+        return Rendered(body=self.wire.completion(body, reply, size))
+
+
+class ResponsesEndpoint:
+    """POST /v1/responses, enforcing the reasoning-item rules."""
+
+    provider: Provider = "openai"
+    named_events = True
+
+    def __init__(self, signer: Signer, chunk_chars: int) -> None:
+        self.signer = signer
+        self.state = ResponsesState()
+        self.wire = ResponsesWire(signer, chunk_chars)
+
+    def validate(self, body: JSON) -> ProviderError | None:
+        """Reasoning items with their followers, encrypted content, function call outputs."""
+        items, problem = rules_responses.history(body, self.state)
+        if problem is not None:
+            return problem
+        return rules_responses.check(items, body.get("store") is not False, self.state, self.signer)
+
+    def render(self, body: JSON, reply: Reply, size: int) -> Rendered:
+        """A response object, or the response.* event stream."""
+        output = self.wire.output(body, reply)
+        self.state.register(output)
+        response_id = new_id("resp_")
+        if body.get("store") is not False:
+            items, _ = rules_responses.history(body, self.state)
+            self.state.store(response_id, items, output)
+        counts = common.count(size, [reply])
+        if streaming(body):
+            events = self.wire.events(body, response_id, output, counts, reply)
+            return Rendered(frames=[named_frame(e) for e in events])
+        return Rendered(body=self.wire.response(body, response_id, output, counts, reply))
+
+
+class MessagesEndpoint:
+    """POST /v1/messages (Anthropic), enforcing thinking-block and tool-result rules."""
+
+    provider: Provider = "anthropic"
+    named_events = True
+
+    def __init__(self, signer: Signer, chunk_chars: int) -> None:
+        self.signer = signer
+        self.wire = MessagesWire(signer, chunk_chars)
+
+    def validate(self, body: JSON) -> ProviderError | None:
+        """Signatures unchanged, final assistant turn starts with thinking, tool uses answered."""
+        return rules_anthropic.check(body, self.signer)
+
+    def render(self, body: JSON, reply: Reply, size: int) -> Rendered:
+        """A message object, or the message_start ... message_stop event stream."""
+        content = self.wire.content(body, reply)
+        counts = common.count(size, [reply])
+        if streaming(body):
+            events = self.wire.events(body, content, counts, reply)
+            return Rendered(frames=[named_frame(e) for e in events])
+        return Rendered(body=self.wire.message(body, content, counts, reply))
+
+
+def raw(endpoint: Endpoint, body: JSON, reply: Reply) -> Rendered | None:
+    """The reply's verbatim body or events, when it has them for this kind of request."""
+    if streaming(body) and reply.raw_events is not None:
+        frame = named_frame if endpoint.named_events else data_frame
+        return Rendered(frames=[frame(e) for e in reply.raw_events])
+    if not streaming(body) and reply.raw is not None:
+        return Rendered(body=dict(reply.raw))
+    return None

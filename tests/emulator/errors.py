@@ -1,0 +1,196 @@
+"""Provider error bodies and the exact error texts the real APIs answer with.
+
+Every text below was copied from an error a real provider returned, as quoted in
+public bug reports (the source of each is named next to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .signing import new_id
+
+Provider = Literal["openai", "deepseek", "anthropic"]
+
+# --- OpenAI Responses API ------------------------------------------------------------
+# continuedev/continue#8933, vercel/ai#7099 (400, type invalid_request_error, param "input").
+REASONING_WITHOUT_FOLLOWER = "Item '{item_id}' of type 'reasoning' was provided without its required following item."
+# mastra-ai/mastra#8738 (400, param "input"); continuedev/continue#12620 shows the 'message' variant.
+ITEM_WITHOUT_REASONING = (
+    "Item '{item_id}' of type '{item_type}' was provided without its required 'reasoning' item: '{reasoning_id}'."
+)
+# can1357/oh-my-pi#41, anomalyco/opencode#8987 (HTTP 404).
+ITEM_NOT_PERSISTED = (
+    "Item with id '{item_id}' not found. Items are not persisted when `store` is set to false. "
+    "Try again with `store` set to true, or remove this item from your input."
+)
+# maximhq/bifrost#2441 (400, code "previous_response_not_found").
+PREVIOUS_NOT_FOUND = "Previous response with id '{response_id}' not found."
+# The store=true form of the 404 above (same wording, first sentence only; not seen verbatim).
+ITEM_NOT_FOUND = "Item with id '{item_id}' not found."
+# openai/codex#8145, #8128 (400, param null, code "invalid_encrypted_content"); "gAAA...DQ==" abbreviation.
+ENCRYPTED_NOT_VERIFIED = "The encrypted content {abbreviated} could not be verified."
+# router-for-me/CLIProxyAPI#2368 (400, param "input").
+NO_TOOL_OUTPUT = "No tool output found for function call {call_id}."
+# continuedev/continue#10092, microsoft/vscode#320060 (400, param "input").
+NO_TOOL_CALL = "No tool call found for function call output with call_id {call_id}."
+
+# --- OpenAI Chat Completions ---------------------------------------------------------
+# BerriAI/litellm#10083, sdcb/chats#132 (400, param "messages.[57].role", code null).
+TOOL_CALLS_UNANSWERED = (
+    "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+    "'tool_call_id'. The following tool_call_ids did not have response messages: {call_ids}"
+)
+# openai/openai-go#43, sdcb/chats#132 (400, param "messages.[59].role"; OpenAI's spelling "preceeding").
+TOOL_WITHOUT_CALL = (
+    "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'."
+)
+# Rate limit / server errors as OpenAI words them.
+OPENAI_RATE_LIMIT = (
+    "Rate limit reached for {model} in organization org-emulator on requests per min (RPM): "
+    "Limit 60, Used 60, Requested 1. Please try again in {retry_after}s. "
+    "Visit https://platform.openai.com/account/rate-limits to learn more."
+)
+OPENAI_SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"
+OPENAI_OVERLOADED = (
+    "That model is currently overloaded with other requests. You can retry your request, or contact us "
+    "through our help center at help.openai.com if the error persists."
+)
+OPENAI_BAD_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
+    "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. "
+    "If you have trouble figuring out how to fix this, please contact us through our help center at "
+    "help.openai.com.)"
+)
+
+# --- DeepSeek ------------------------------------------------------------------------
+# continuedev/continue#9831, #9720, lobehub/lobehub#11288 (400, type and code "invalid_request_error").
+DEEPSEEK_MISSING_REASONING = (
+    "Missing `reasoning_content` field in the assistant message at message index {index}. "
+    "For more information, please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls"
+)
+# deepseek-v4-* models: anomalyco/opencode#24083, crewAIInc/crewAI#5878 (same envelope).
+DEEPSEEK_V4_MISSING_REASONING = "The reasoning_content in the thinking mode must be passed back to the API."
+# itmisx/deepx-code#94 (DeepSeek: 400, param null, code "invalid_request_error").
+DEEPSEEK_TOOL_WITHOUT_CALL = "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'"
+# DeepSeek's documented error-code descriptions (api-docs.deepseek.com/quick_start/error_codes).
+DEEPSEEK_STATUS_TEXT = {429: "Rate Limit Reached", 500: "Server Error", 503: "Server Overloaded"}
+
+# --- Anthropic Messages --------------------------------------------------------------
+# deepset-ai/haystack-core-integrations#2146, Kilo-Org/kilocode#5219 (400 invalid_request_error).
+FINAL_ASSISTANT_NEEDS_THINKING = (
+    "messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. "
+    "When `thinking` is enabled, a final `assistant` message must start with a thinking block "
+    "(preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include "
+    "thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult "
+    "our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
+# anthropics/claude-code#10627, ding113/claude-code-hub#518.
+INVALID_SIGNATURE = "messages.{index}.content.{block}: Invalid `signature` in `thinking` block"
+# anthropics/claude-code#56708.
+INVALID_REDACTED_DATA = "messages.{index}.content.{block}: Invalid `data` in `redacted_thinking` block"
+# anthropics/claude-code#5060, #5989.
+TOOL_USE_WITHOUT_RESULT = (
+    "messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately after: {ids}. "
+    "Each `tool_use` block must have a corresponding `tool_result` block in the next message."
+)
+# anthropics/claude-code#71669 (429 rate_limit_error); 529 overloaded_error "Overloaded"; 500 api_error.
+ANTHROPIC_STATUS = {
+    429: ("rate_limit_error", "This request would exceed your account's rate limit. Please try again later."),
+    500: ("api_error", "Internal server error"),
+    529: ("overloaded_error", "Overloaded"),
+    503: ("overloaded_error", "Overloaded"),
+    400: ("invalid_request_error", "Invalid request"),
+}
+ANTHROPIC_BAD_JSON = "There was an error parsing the body: the request body is not valid JSON"
+
+
+@dataclass(frozen=True)
+class ProviderError:
+    """An HTTP error answer: status, JSON body and extra headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The human-readable error message inside the body."""
+        return str(self.body["error"]["message"])
+
+
+def openai_error(
+    status: int,
+    message: str,
+    *,
+    type_: str = "invalid_request_error",
+    param: str | None = None,
+    code: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> ProviderError:
+    """An error in OpenAI's envelope (also used by DeepSeek and other compatible servers)."""
+    error = {"message": message, "type": type_, "param": param, "code": code}
+    return ProviderError(status, {"error": error}, dict(headers or {}))
+
+
+def anthropic_error(
+    status: int, message: str, *, type_: str = "invalid_request_error", headers: Mapping[str, str] | None = None
+) -> ProviderError:
+    """An error in Anthropic's envelope, with a ``request_id``."""
+    request_id = new_id("req_", 12)
+    body = {"type": "error", "error": {"type": type_, "message": message}, "request_id": request_id}
+    return ProviderError(status, body, {"request-id": request_id, **(headers or {})})
+
+
+def deepseek_error(message: str, status: int = 400) -> ProviderError:
+    """An error as DeepSeek words it: type and code both ``invalid_request_error``."""
+    return openai_error(status, message, code="invalid_request_error")
+
+
+def status_error(provider: Provider, status: int, model: str, retry_after: float | None) -> ProviderError:
+    """The provider's own error body for an injected HTTP status (429, 5xx...)."""
+    headers = {"retry-after": _seconds(retry_after)} if retry_after is not None else {}
+    if provider == "anthropic":
+        type_, message = ANTHROPIC_STATUS.get(status, ("api_error", "Internal server error"))
+        return anthropic_error(status, message, type_=type_, headers=headers)
+    if provider == "deepseek":
+        text = DEEPSEEK_STATUS_TEXT.get(status, "Server Error")
+        return openai_error(status, text, type_="server_error", headers=headers)
+    return _openai_status(status, model, retry_after, headers)
+
+
+def custom_error(provider: Provider, status: int, message: str, retry_after: float | None) -> ProviderError:
+    """A test-chosen message in the provider's error envelope."""
+    headers = {"retry-after": _seconds(retry_after)} if retry_after is not None else {}
+    if provider == "anthropic":
+        type_ = ANTHROPIC_STATUS.get(status, ("api_error", ""))[0]
+        return anthropic_error(status, message, type_=type_, headers=headers)
+    type_ = "invalid_request_error" if status < 500 else "server_error"
+    return openai_error(status, message, type_=type_, headers=headers)
+
+
+def bad_json_error(provider: Provider) -> ProviderError:
+    """The provider's answer to a body that is not JSON."""
+    if provider == "anthropic":
+        return anthropic_error(400, ANTHROPIC_BAD_JSON)
+    return openai_error(400, OPENAI_BAD_JSON)
+
+
+def _openai_status(status: int, model: str, retry_after: float | None, headers: dict[str, str]) -> ProviderError:
+    if status == 429:
+        message = OPENAI_RATE_LIMIT.format(model=model, retry_after=_seconds(retry_after or 1))
+        return openai_error(429, message, type_="requests", code="rate_limit_exceeded", headers=headers)
+    message = OPENAI_OVERLOADED if status == 503 else OPENAI_SERVER_ERROR
+    return openai_error(status, message, type_="server_error", headers=headers)
+
+
+def abbreviate(token: str) -> str:
+    """OpenAI's abbreviation of encrypted content in errors: first and last four characters."""
+    return f"{token[:4]}...{token[-4:]}" if len(token) > 8 else token
+
+
+def _seconds(value: float | None) -> str:
+    seconds = float(value or 0)
+    return str(int(seconds)) if seconds.is_integer() else f"{seconds:g}"
