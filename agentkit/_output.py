@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -44,7 +45,7 @@ class OutputSpec(Generic[OutputT]):
         """Whether plain text is the answer."""
         return self.output_type is str
 
-    @property
+    @functools.cached_property
     def schema(self) -> dict[str, Any]:
         """The JSON schema of the answer object (the output tool's parameters)."""
         inner = clean_schema(self.adapter.json_schema())
@@ -63,6 +64,10 @@ class OutputSpec(Generic[OutputT]):
 
     def tool_definition(self) -> ToolDefinition | None:
         """The output tool, or ``None`` for text output."""
+        return self._tool_definition
+
+    @functools.cached_property
+    def _tool_definition(self) -> ToolDefinition | None:
         if self.is_text:
             return None
         return ToolDefinition(OUTPUT_TOOL_NAME, render("output_tool_description"), self.schema)

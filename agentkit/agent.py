@@ -93,6 +93,24 @@ class AgentRun(Generic[OutputT]):
         """Usage so far."""
         return self._state.usage
 
+    def fork(self, *, run_id: str, emit: EventSink) -> AgentRun[OutputT]:
+        """A copy of this run at its current node, with its own state and event sink.
+
+        Branches share the transcript so far and then diverge (beam search, DVTS). The copy's events go
+        to its own event list and to ``emit``.
+        """
+        events: list[AgentEvent] = []
+
+        async def sink(event: AgentEvent) -> None:
+            events.append(event)
+            await emit(event)
+
+        state = self._state
+        copied = replace(state, messages=list(state.messages), failures=dict(state.failures), warned=set(state.warned))
+        child = AgentRun(replace(self._config, run_id=run_id, emit=sink), copied, self.next_node, events)
+        child.new_message_index = self.new_message_index
+        return child
+
     async def next(self) -> Node:
         """Execute the current node and return the next one."""
         if isinstance(self.next_node, End):

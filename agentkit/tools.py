@@ -298,6 +298,7 @@ class ToolRegistry:
 
     def __init__(self, tools: Iterable[ToolLike] = ()) -> None:
         self._tools: dict[str, Tool[Any]] = {}
+        self._definitions: list[ToolDefinition] | None = None
         for item in tools:
             self.add(item)
 
@@ -309,6 +310,7 @@ class ToolRegistry:
                 f"Tool name {new.name!r} is registered twice. Give one of them another name with @tool(name=...)."
             )
         self._tools[new.name] = new
+        self._definitions = None
         return new
 
     def get(self, name: str) -> Tool[Any] | None:
@@ -321,8 +323,10 @@ class ToolRegistry:
         return list(self._tools)
 
     def definitions(self) -> list[ToolDefinition]:
-        """Definitions for the model, in registration order."""
-        return [t.definition for t in self._tools.values()]
+        """Definitions for the model, in registration order (computed once per change)."""
+        if self._definitions is None:
+            self._definitions = [t.definition for t in self._tools.values()]
+        return list(self._definitions)
 
     def __iter__(self) -> Iterator[Tool[Any]]:
         return iter(self._tools.values())

@@ -10,11 +10,12 @@ from __future__ import annotations
 from string import Template
 
 from agentkit.prompts import core as _core
+from agentkit.prompts import prompted as _prompted
+from agentkit.prompts import strategies as _strategies
 
-__all__ = ["TEMPLATES", "render"]
+__all__ = ["TEMPLATES", "register", "render"]
 
 TEMPLATES: dict[str, str] = {}
-TEMPLATES.update(_core.TEMPLATES)
 
 
 def render(name: str, /, **values: object) -> str:
@@ -32,3 +33,7 @@ def register(templates: dict[str, str]) -> None:
     if clash:
         raise KeyError(f"prompt templates defined twice: {sorted(clash)}")
     TEMPLATES.update(templates)
+
+
+for _area in (_core, _prompted, _strategies):
+    register(_area.TEMPLATES)
