@@ -28,7 +28,8 @@ demo: $(VENV)/.demo-installed
 test: $(VENV)/.dev-installed
 	bash scripts/system_deps.sh
 	$(MAKE) lint typecheck
-	bash scripts/with_postgres.sh $(BIN)/python -m pytest -q
+	bash scripts/with_postgres.sh $(BIN)/python -m pytest -q --nbmake tests examples
+	$(BIN)/mkdocs build --strict -q -d /tmp/agentkit-site
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
