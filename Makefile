@@ -29,7 +29,7 @@ test: $(VENV)/.dev-installed
 	bash scripts/system_deps.sh
 	$(MAKE) lint typecheck
 	bash scripts/with_postgres.sh $(BIN)/python -m pytest -q --nbmake tests examples
-	$(BIN)/mkdocs build --strict -q -d /tmp/agentkit-site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q -d /tmp/agentkit-site
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
