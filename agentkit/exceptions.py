@@ -11,8 +11,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AgentkitError",
     "BudgetExceeded",
+    "ModelConnectionError",
     "ModelHTTPError",
     "ModelRetry",
+    "ModelStreamError",
     "OutputValidationError",
     "ToolDefinitionError",
     "ToolRetriesExceeded",
@@ -83,12 +85,49 @@ class BudgetExceeded(AgentkitError):
         self.messages = list(messages)
 
 
+class ModelConnectionError(AgentkitError):
+    """The provider could not be reached, timed out, or cut its answer off, and retries ran out.
+
+    Raised for failures without an HTTP error status; those with one raise
+    :class:`~agentkit.exceptions.ModelHTTPError`.
+    """
+
+    def __init__(self, model_name: str, detail: str, attempts: int = 1) -> None:
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        super().__init__(
+            f"Request to model {model_name!r} failed{tries}: {detail}. Check that the server at the "
+            "configured base_url is running and reachable, raise ModelSettings(timeout_s=...) if it is slow, "
+            "or allow more attempts with RetryPolicy(max_attempts=...)."
+        )
+        self.model_name = model_name
+        self.detail = detail
+        self.attempts = attempts
+
+
+class ModelStreamError(ModelConnectionError):
+    """A streamed answer broke off after part of it was already delivered, so it can't be retried."""
+
+    def __init__(self, model_name: str, detail: str) -> None:
+        AgentkitError.__init__(
+            self,
+            f"The stream from model {model_name!r} broke off after part of the answer was delivered: {detail}. "
+            "Deltas already emitted can't be taken back, so the request was not retried. Run again, or use "
+            "the non-streaming API (agent.run) where such failures are retried.",
+        )
+        self.model_name = model_name
+        self.detail = detail
+        self.attempts = 1
+
+
 class ModelHTTPError(AgentkitError):
     """A provider answered with an HTTP error that retrying can't fix (or retries ran out)."""
 
     def __init__(self, status_code: int, model_name: str, body: object = None, hint: str = "") -> None:
         message = f"Model {model_name!r} answered HTTP {status_code}: {body}"
-        super().__init__(f"{message}. {hint}".rstrip(". ") if hint else message)
+        if hint:
+            separator = " " if message.endswith((".", "!", "?")) else ". "
+            message = f"{message}{separator}{hint}".rstrip(". ")
+        super().__init__(message)
         self.status_code = status_code
         self.model_name = model_name
         self.body = body
