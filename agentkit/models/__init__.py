@@ -11,12 +11,50 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentkit.exceptions import UserError
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
 
-__all__ = ["Model", "ModelStreamEvent", "RequestParams", "ResponseDone", "check_spec", "infer_model"]
+if TYPE_CHECKING:
+    from agentkit.models._retry import RetryPolicy
+    from agentkit.models.litellm import LiteLLMModel
+    from agentkit.models.local import LocalModel
+    from agentkit.models.openai_chat import OpenAIChatModel
+    from agentkit.models.openai_responses import OpenAIResponsesModel
+    from agentkit.models.prompted import PromptedModel
+
+__all__ = [
+    "LiteLLMModel",
+    "LocalModel",
+    "Model",
+    "ModelStreamEvent",
+    "OpenAIChatModel",
+    "OpenAIResponsesModel",
+    "PromptedModel",
+    "RequestParams",
+    "ResponseDone",
+    "RetryPolicy",
+    "check_spec",
+    "infer_model",
+]
+
+_LAZY: dict[str, str] = {
+    "LiteLLMModel": "agentkit.models.litellm",
+    "LocalModel": "agentkit.models.local",
+    "OpenAIChatModel": "agentkit.models.openai_chat",
+    "OpenAIResponsesModel": "agentkit.models.openai_responses",
+    "PromptedModel": "agentkit.models.prompted",
+    "RetryPolicy": "agentkit.models._retry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Adapters load on first use: their SDKs (openai, litellm, xllamacpp) are slow to import."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentkit.models' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 _PREFIXES: dict[str, tuple[str, str]] = {
     "openai": ("agentkit.models.openai_responses", "OpenAIResponsesModel"),
