@@ -29,10 +29,12 @@ from agentkit.events import AgentEvent, FinalResultEvent, RunStart
 from agentkit.exceptions import UserError
 from agentkit.messages import ModelRequest, ModelResponse, RequestPart, SystemPart, UserPart
 from agentkit.models import Model, check_spec, infer_model
+from agentkit.redaction import redact_event
 from agentkit.result import AgentResult
 from agentkit.settings import ModelSettings
 from agentkit.tools import SideEffect, Tool, ToolLike, ToolRegistry
 from agentkit.tools import tool as make_tool
+from agentkit.tracing import traced
 from agentkit.usage import Budget
 
 if TYPE_CHECKING:
@@ -271,7 +273,10 @@ class Agent(Generic[DepsT, OutputT]):
         """Run to the end and return the result."""
         opts = _options(options, model, settings, budget)
         if strategy is not None:
-            return await strategy.run(self, prompt, deps=deps, message_history=message_history, options=opts)
+            name = getattr(strategy, "name", type(strategy).__name__)
+            with traced(opts.emit, agent_name=self.name, strategy=name) as emit:
+                traced_opts = replace(opts, emit=emit)
+                return await strategy.run(self, prompt, deps=deps, message_history=message_history, options=traced_opts)
         async with self.iter(prompt, deps=deps, message_history=message_history, options=opts) as run:
             async for _ in run:
                 pass
@@ -361,18 +366,19 @@ class Agent(Generic[DepsT, OutputT]):
         """Step through a run: ``async with agent.iter(task) as run: async for node in run: ...``."""
         opts = options or RunOptions()
         events: list[AgentEvent] = []
-        config = self._config(deps, opts, events, stream)
-        messages = list(message_history or [])
-        state = RunState(messages=messages)
-        first = ModelRequestNode(ModelRequest(parts=self._first_parts(prompt, messages, opts)))
-        await config.emit(
-            RunStart(
-                run_id=config.run_id,
-                model=f"{config.model.provider}:{config.model.model_name}",
-                prompt=prompt,
+        with traced(opts.emit, agent_name=self.name) as emit:
+            config = self._config(deps, replace(opts, emit=emit), events, stream)
+            messages = list(message_history or [])
+            state = RunState(messages=messages)
+            first = ModelRequestNode(ModelRequest(parts=self._first_parts(prompt, messages, opts)))
+            await config.emit(
+                RunStart(
+                    run_id=config.run_id,
+                    model=f"{config.model.provider}:{config.model.model_name}",
+                    prompt=prompt,
+                )
             )
-        )
-        yield AgentRun(config, state, first, events)
+            yield AgentRun(config, state, first, events)
 
     def start(self, prompt: str, **kwargs: Any) -> RunHandle:
         """Start a durable background run and return its handle at once (see :mod:`agentkit.background`)."""
@@ -386,6 +392,7 @@ class Agent(Generic[DepsT, OutputT]):
         user_sink = opts.emit
 
         async def emit(event: AgentEvent) -> None:
+            event = redact_event(event, self.registry)
             events.append(event)
             if user_sink is not None:
                 await user_sink(event)

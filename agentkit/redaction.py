@@ -15,9 +15,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["REDACTED", "add_secret", "is_secret_key", "redact_text", "redact_value"]
+if TYPE_CHECKING:
+    from agentkit.events import AgentEvent
+    from agentkit.tools import ToolRegistry
+
+__all__ = ["REDACTED", "add_secret", "is_secret_key", "redact_event", "redact_text", "redact_value"]
 
 REDACTED = "[REDACTED]"
 
@@ -104,3 +108,28 @@ def _redact_item(key: Any, value: Any) -> Any:
     if isinstance(key, str) and is_secret_key(key) and isinstance(value, str) and value:
         return REDACTED
     return redact_value(value)
+
+
+def redact_event(event: AgentEvent, registry: ToolRegistry | None = None) -> AgentEvent:
+    """``event`` with secrets scrubbed from its text, and, given the run's tools, the ``secret_args`` of
+    the tool calls inside a model response redacted. Returns ``event`` itself when nothing changes.
+
+    A final result's ``output`` is left as it is (its type must survive); show it through
+    :func:`redact_text` / :func:`redact_value`.
+    """
+    original = event.model_dump(exclude={"output"})
+    scrubbed = redact_value(original)
+    if registry is not None and event.kind == "model_response":
+        _redact_call_arguments(scrubbed["response"]["parts"], registry)
+    if scrubbed == original:
+        return event
+    if event.kind == "final":
+        scrubbed["output"] = getattr(event, "output", None)
+    return type(event).model_validate(scrubbed)
+
+
+def _redact_call_arguments(parts: list[dict[str, Any]], registry: ToolRegistry) -> None:
+    for part in parts:
+        tool = registry.get(part["name"]) if part.get("kind") == "tool_call" else None
+        if tool is not None:
+            part["arguments"] = tool.redact_arguments(part["arguments"])

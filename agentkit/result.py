@@ -37,6 +37,12 @@ class AgentResult(Generic[OutputT]):
         """The whole transcript, including any history the run started from."""
         return list(self.messages)
 
+    def to_html(self) -> str:
+        """A self-contained HTML report of this run (timeline, tool calls, tokens; see :mod:`agentkit.report`)."""
+        from agentkit.report import render_html
+
+        return render_html(self)
+
     def new_messages(self) -> list[ModelRequest | ModelResponse]:
-        """Only the messages this run added (pass as ``message_history`` to continue)."""
+        """Only the messages this run added (pass ``all_messages()`` as ``message_history`` to continue)."""
         return self.messages[self.new_message_index :]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -97,18 +97,27 @@ def is_instrumented() -> bool:
 
 
 @contextmanager
-def traced(emit: EventSink | None, *, agent_name: str = "agent") -> Iterator[EventSink | None]:
+def traced(
+    emit: EventSink | None, *, agent_name: str = "agent", strategy: str | None = None
+) -> Iterator[EventSink | None]:
     """Wrap one run's event sink so the run is traced (when :func:`instrument` was called).
 
-    Yields ``emit`` itself when tracing is off. Otherwise yields a sink that records spans and then
-    forwards each event to ``emit``; the run span is the current span inside the block, and if the block
-    raises, the spans still open end with an error status naming the exception.
+    Yields ``emit`` itself when tracing is off or ``emit`` is already a :class:`RunTracer`. Otherwise
+    yields a sink that records spans and then forwards each event to ``emit``; the run span is the
+    current span inside the block, and if the block raises, the spans still open end with an error
+    status naming the exception.
+
+    With ``strategy`` (a test-time compute strategy's name) the block is a strategy run: its span opens
+    at once, strategy branch events become its span events, and the branch runs, traced on their own,
+    become its children.
     """
     settings = _settings
-    if settings is None:
-        yield emit
+    if settings is None or isinstance(emit, RunTracer):
+        yield emit  # off, or already traced by an outer block: never record a run twice
         return
     tracer = RunTracer(settings.tracer, agent_name=agent_name, capture_content=settings.capture_content, then=emit)
+    if strategy is not None:
+        tracer.start_strategy(strategy)
     error: BaseException | None = None
     try:
         yield tracer
@@ -139,6 +148,15 @@ class RunTracer:
         self._context_token: Token[Context] | None = None
         self._chat: Span | None = None
         self._tools: dict[str, Span] = {}
+        self._strategy = False
+        self._handlers: dict[type[Any], Callable[[Any], None]] = {
+            RunStart: self._start_run,
+            ModelRequestStart: self._start_chat,
+            ModelResponseEvent: self._end_chat,
+            ToolCallStart: self._start_tool,
+            ToolCallEnd: self._end_tool,
+            FinalResultEvent: self._end_run,
+        }
 
     async def __call__(self, event: AgentEvent) -> None:
         try:
@@ -156,20 +174,9 @@ class RunTracer:
         """Update the spans for one event."""
         if event.kind in _IGNORED_KINDS:
             return
-        if isinstance(event, RunStart):
-            self._start_run(event)
-        elif isinstance(event, ModelRequestStart):
-            self._start_chat(event)
-        elif isinstance(event, ModelResponseEvent):
-            self._end_chat(event)
-        elif isinstance(event, ToolCallStart):
-            self._start_tool(event)
-        elif isinstance(event, ToolCallEnd):
-            self._end_tool(event)
-        elif isinstance(event, FinalResultEvent):
-            self._end_run(event)
-        else:
-            self._add_run_event(event)
+        if self._strategy and event.branch is not None and event.kind != "strategy_branch":
+            return  # a branch run's own event: its run is traced by itself, as a child span
+        self._handlers.get(type(event), self._add_run_event)(event)
 
     def close(self, error: BaseException | None = None) -> None:
         """End every span still open: with ``error``'s status, or as unfinished."""
@@ -185,9 +192,17 @@ class RunTracer:
 
     # --- run -------------------------------------------------------------------------------------
 
-    def _start_run(self, event: RunStart) -> None:
-        from opentelemetry import context, trace
+    def start_strategy(self, strategy: str) -> None:
+        """Open the span of a strategy run now (it has no ``RunStart`` of its own)."""
+        self._strategy = True
+        attributes = {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.name": self._agent_name,
+            "agentkit.strategy": strategy,
+        }
+        self._open_run(attributes, None)
 
+    def _start_run(self, event: RunStart) -> None:
         provider, _, model = event.model.partition(":")
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "invoke_agent",
@@ -200,11 +215,16 @@ class RunTracer:
             attributes["agentkit.branch"] = event.branch
         if self._capture:
             attributes["gen_ai.input.messages"] = _json([_message("user", [_text_part(event.prompt)])])
+        self._open_run(attributes, _ns(event.ts))
+
+    def _open_run(self, attributes: dict[str, Any], start_time: int | None) -> None:
+        from opentelemetry import context, trace
+
         self._run = self._tracer.start_span(
             f"invoke_agent {self._agent_name}",
             kind=trace.SpanKind.INTERNAL,
             attributes=attributes,
-            start_time=_ns(event.ts),
+            start_time=start_time,
         )
         self._run_context = trace.set_span_in_context(self._run)
         self._context_token = context.attach(self._run_context)
@@ -215,6 +235,8 @@ class RunTracer:
         self._end_open_chat("the run ended while this request was open", event.ts)
         span = self._run
         span.set_attributes({**_usage_attributes(event.usage), "agentkit.stop_reason": event.stop_reason})
+        if self._strategy:
+            span.set_attribute("agentkit.run.id", event.run_id)
         if self._capture:
             span.set_attribute("gen_ai.output.messages", _json([_message("assistant", [_output_part(event.output)])]))
         span.end(end_time=_ns(event.ts))

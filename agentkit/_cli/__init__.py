@@ -1,0 +1,1 @@
+"""Parts of the ``agentkit`` command line (see :mod:`agentkit.cli`)."""

@@ -1,0 +1,280 @@
+"""What a report shows, rebuilt from a run's events: steps, tool calls, branches and notices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from agentkit.events import (
+    AgentEvent,
+    FinalResultEvent,
+    ModelRequestStart,
+    ModelResponseEvent,
+    RetryEvent,
+    RunStart,
+    StrategyBranch,
+    ToolCallEnd,
+    ToolCallStart,
+    event_adapter,
+)
+from agentkit.usage import Usage
+
+__all__ = ["BranchView", "Notice", "RunView", "StepView", "StrategyInfo", "ToolView", "build_view", "parse_events"]
+
+_SKIPPED_KINDS = frozenset({"reasoning_delta", "text_delta", "tool_call_delta"})
+
+
+@dataclass
+class ToolView:
+    """One tool call."""
+
+    call_id: str
+    name: str
+    arguments: str
+    start: float
+    duration: float | None = None
+    result: str | None = None
+    is_error: bool = False
+
+    @property
+    def end(self) -> float:
+        """When it ended (its start if it never did)."""
+        return self.start + (self.duration or 0.0)
+
+
+@dataclass
+class StepView:
+    """One model request and the tool calls its answer asked for."""
+
+    index: int
+    run_id: str
+    step: int
+    model: str
+    start: float
+    branch: str | None = None
+    final_answer: bool = False
+    duration: float | None = None
+    usage: Usage | None = None
+    reasoning: str = ""
+    text: str = ""
+    finish_reason: str | None = None
+    tools: list[ToolView] = field(default_factory=list)
+    retries: list[str] = field(default_factory=list)
+
+    @property
+    def model_end(self) -> float:
+        """When the model answered (its start if it never did)."""
+        return self.start + (self.duration or 0.0)
+
+    @property
+    def end(self) -> float:
+        """When the step's last activity ended."""
+        return max([self.model_end, *(t.end for t in self.tools)])
+
+
+@dataclass
+class BranchView:
+    """One branch of a test-time compute strategy."""
+
+    branch_id: str
+    strategy: str
+    scores: list[float] = field(default_factory=list)
+    status: str = "started"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StrategyInfo:
+    """What a strategy's result says about its candidates (see :mod:`agentkit.strategies`)."""
+
+    name: str
+    candidates: Sequence[Any]
+    chosen: Any = None
+    reason: str = ""
+
+
+@dataclass
+class Notice:
+    """Something worth a line in the report: a budget warning, a retry, an approval, a model switch."""
+
+    ts: float
+    kind: str
+    text: str
+
+
+@dataclass
+class RunView:
+    """Everything a report shows."""
+
+    run_id: str = ""
+    model: str = ""
+    prompt: str = ""
+    start: float | None = None
+    end: float | None = None
+    output: Any = None
+    finished: bool = False
+    stop_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    steps: list[StepView] = field(default_factory=list)
+    branches: dict[str, BranchView] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
+    skipped_events: int = 0
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the first to the last event."""
+        if self.start is None or self.end is None:
+            return 0.0
+        return max(0.0, self.end - self.start)
+
+    @property
+    def tool_calls(self) -> list[ToolView]:
+        """Every tool call, in order."""
+        return [t for s in self.steps for t in s.tools]
+
+
+def parse_events(items: Iterable[AgentEvent | Mapping[str, Any]]) -> tuple[list[AgentEvent], int]:
+    """Events from events or their JSON dicts; returns the events and how many unknown ones were skipped."""
+    adapter = event_adapter()
+    events: list[AgentEvent] = []
+    skipped = 0
+    for item in items:
+        if not isinstance(item, Mapping):
+            events.append(item)
+            continue
+        try:
+            events.append(adapter.validate_python(dict(item)))
+        except ValidationError:
+            skipped += 1
+    return events, skipped
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.view = RunView()
+        self._open: dict[tuple[str, int], StepView] = {}
+        self._tools: dict[str, ToolView] = {}
+        self._handlers: dict[type[Any], Callable[[Any], None]] = {
+            RunStart: self._run_start,
+            ModelRequestStart: self._request,
+            ModelResponseEvent: self._response,
+            ToolCallStart: self._tool_start,
+            ToolCallEnd: self._tool_end,
+            RetryEvent: self._retry,
+            StrategyBranch: self._branch,
+            FinalResultEvent: self._final,
+        }
+
+    def add(self, event: AgentEvent) -> None:
+        if event.kind in _SKIPPED_KINDS:
+            return
+        view = self.view
+        view.start = event.ts if view.start is None else min(view.start, event.ts)
+        view.end = event.ts if view.end is None else max(view.end, event.ts)
+        handler = self._handlers.get(type(event), self._notice)
+        handler(event)
+
+    def _run_start(self, event: RunStart) -> None:
+        view = self.view
+        if not view.run_id or event.branch is None:
+            view.run_id, view.model, view.prompt = event.run_id, event.model, event.prompt
+
+    def _request(self, event: ModelRequestStart) -> None:
+        step = StepView(
+            index=len(self.view.steps) + 1,
+            run_id=event.run_id,
+            step=event.step,
+            model=event.model,
+            start=event.ts,
+            branch=event.branch,
+            final_answer=event.final_answer,
+        )
+        self.view.steps.append(step)
+        self._open[(event.run_id, event.step)] = step
+
+    def _response(self, event: ModelResponseEvent) -> None:
+        step = self._open.get((event.run_id, event.step))
+        if step is None:
+            return
+        response = event.response
+        step.duration = event.duration_s
+        step.start = event.ts - event.duration_s
+        step.usage = response.usage
+        step.reasoning = response.reasoning
+        step.text = response.text
+        step.finish_reason = response.finish_reason
+
+    def _tool_start(self, event: ToolCallStart) -> None:
+        tool = ToolView(call_id=event.call.id, name=event.call.name, arguments=event.call.arguments, start=event.ts)
+        self._tools[event.call.id] = tool
+        step = self._open.get((event.run_id, event.step))
+        if step is not None:
+            step.tools.append(tool)
+
+    def _tool_end(self, event: ToolCallEnd) -> None:
+        tool = self._tools.get(event.call_id)
+        if tool is None:
+            return
+        result = event.result
+        tool.result = result.content if result.kind == "retry" else result.content_text()
+        tool.duration = event.duration_s
+        tool.start = event.ts - event.duration_s
+        tool.is_error = event.is_error
+
+    def _retry(self, event: RetryEvent) -> None:
+        step = self._open.get((event.run_id, event.step))
+        if step is not None:
+            step.retries.append(event.prompt.content)
+        self._notice(event)
+
+    def _branch(self, event: StrategyBranch) -> None:
+        branch = self.view.branches.setdefault(event.branch_id, BranchView(event.branch_id, event.strategy))
+        if event.score is not None:
+            branch.scores.append(event.score)
+        if event.action == "choose":
+            branch.status = "chosen"
+        elif event.action == "prune":
+            branch.status = "pruned"
+        if event.detail:
+            branch.detail = event.detail
+
+    def _final(self, event: FinalResultEvent) -> None:
+        if event.branch is not None and self.view.finished:
+            return
+        view = self.view
+        if event.branch is None:
+            view.run_id = event.run_id  # a strategy's own id, not one of its branches'
+        view.finished = True
+        view.output, view.stop_reason, view.usage = event.output, event.stop_reason, event.usage
+
+    def _notice(self, event: AgentEvent) -> None:
+        self.view.notices.append(Notice(event.ts, event.kind, describe(event)))
+
+
+def describe(event: AgentEvent) -> str:
+    """A one-line description of an event that is not a step or a tool call."""
+    data = event.model_dump(mode="json", exclude={"kind", "run_id", "ts", "branch"})
+    fields = ", ".join(f"{key}={_short(value)}" for key, value in data.items() if value not in (None, "", [], {}))
+    where = f" [branch {event.branch}]" if event.branch else ""
+    return f"{event.kind.replace('_', ' ')}{where}: {fields}" if fields else event.kind.replace("_", " ")
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and "content" in value:
+        value = value["content"]
+    if isinstance(value, dict):
+        value = ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, 0, 0.0, "", [], {}))
+    text = str(value)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def build_view(events: Iterable[AgentEvent], skipped: int = 0) -> RunView:
+    """The report's view of a run from its events (in the order they were emitted)."""
+    builder = _Builder()
+    for event in events:
+        builder.add(event)
+    builder.view.skipped_events = skipped
+    return builder.view
