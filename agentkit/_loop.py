@@ -65,7 +65,11 @@ __all__ = [
 OutputT = TypeVar("OutputT")
 Messages = list[ModelRequest | ModelResponse]
 EventSink = Callable[[AgentEvent], Awaitable[None]]
-ModelCaller = Callable[[Model, Messages, ModelSettings, RequestParams, "RunConfig[Any]"], Awaitable[ModelResponse]]
+ModelCaller = Callable[
+    [Model, Messages, ModelSettings, RequestParams, "RunConfig[Any]", float | None], Awaitable[ModelResponse]
+]
+"""Sends one request: ``(model, messages, settings, params, config, timeout)``. The timeout (seconds left
+in a ``max_seconds`` budget, or ``None``) is applied by the caller itself, so durable runs record it."""
 OutputValidator = Callable[[RunContext[Any], Any], Any]
 """``(ctx, output) -> output`` (sync or async); raise ``ModelRetry`` to send the model back to work."""
 ToolGuard = Callable[[Tool[Any], ToolCall], str | None]
@@ -79,9 +83,20 @@ async def _no_events(event: AgentEvent) -> None:
 
 
 async def call_model(
+    model: Model,
+    messages: Messages,
+    settings: ModelSettings,
+    params: RequestParams,
+    config: RunConfig[Any],
+    timeout: float | None = None,
+) -> ModelResponse:
+    """Send one request within ``timeout``; when streaming, forward deltas as events."""
+    return await asyncio.wait_for(_send(model, messages, settings, params, config), timeout)
+
+
+async def _send(
     model: Model, messages: Messages, settings: ModelSettings, params: RequestParams, config: RunConfig[Any]
 ) -> ModelResponse:
-    """Send one request; when streaming, forward deltas as events."""
     if not config.stream:
         return await model.request(messages, settings, params)
     async for event in model.request_stream(messages, settings, params):
@@ -112,6 +127,13 @@ class RunConfig(Generic[OutputT]):
     tool_guard: ToolGuard | None = None
     approver: Approver | None = None
     output_validators: Sequence[OutputValidator] = ()
+    clock: Callable[[], float] | None = None
+    """Seconds elapsed in the run, for ``max_seconds``; durable runs pass the recorded step time so a
+    replay takes the same decisions. ``None``: wall time since the run started."""
+
+    def elapsed(self, state: RunState) -> float:
+        """Seconds this run has used."""
+        return self.clock() if self.clock is not None else state.elapsed
 
 
 @dataclass
@@ -186,10 +208,8 @@ async def _request(node: ModelRequestNode, config: RunConfig[Any], state: RunSta
     )
     started = time.perf_counter()
     try:
-        response = await asyncio.wait_for(
-            config.model_caller(config.model, history, config.settings, params, config),
-            timeout=_time_left(config, state, final),
-        )
+        timeout = _time_left(config, state, final)
+        response = await config.model_caller(config.model, history, config.settings, params, config, timeout)
     except TimeoutError:
         if final:
             raise BudgetExceeded("max_seconds", state.usage, state.messages, "The final answer timed out.") from None
@@ -233,7 +253,7 @@ def _time_left(config: RunConfig[Any], state: RunState, final: bool) -> float | 
         return None
     if final:
         return budget.final_answer_seconds
-    return max(0.0, budget.max_seconds - state.elapsed)
+    return max(0.0, budget.max_seconds - config.elapsed(state))
 
 
 def _record_response(response: ModelResponse, config: RunConfig[Any], state: RunState) -> None:
@@ -324,7 +344,7 @@ async def _next_request(parts: list[RequestPart], config: RunConfig[Any], state:
     budget = config.budget
     if budget is not None:
         await _warn(budget, config, state)
-        limit = budget.exceeded(state.usage, state.elapsed)
+        limit = budget.exceeded(state.usage, config.elapsed(state))
         if limit is not None:
             return await _limit_reached(limit, parts, config, state)
     return ModelRequestNode(ModelRequest(parts=parts))
@@ -341,7 +361,7 @@ async def _limit_reached(
 
 
 async def _warn(budget: Budget, config: RunConfig[Any], state: RunState) -> None:
-    for limit, used, maximum in budget.near_limits(state.usage, state.elapsed):
+    for limit, used, maximum in budget.near_limits(state.usage, config.elapsed(state)):
         if limit not in state.warned:
             state.warned.add(limit)
             await config.emit(BudgetWarning(run_id=config.run_id, limit=limit, used=used, maximum=maximum))

@@ -24,7 +24,8 @@ from agentkit.tools import ArgumentsError, Tool
 __all__ = ["ToolInvoker", "ToolOutcome", "invoke_directly", "run_calls"]
 
 ToolInvoker = Callable[[Tool[Any], dict[str, Any], RunContext[Any]], Awaitable[Any]]
-"""Runs a validated call. The default calls the function; durable runs wrap it in a step."""
+"""Runs a validated call and applies ``tool.timeout`` (raising ``TimeoutError``). The default calls the
+function; durable runs wrap it in a step; strategies add a cache."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,14 @@ class ToolOutcome:
 
 
 async def invoke_directly(tool: Tool[Any], args: dict[str, Any], ctx: RunContext[Any]) -> Any:
-    """Call the tool's function: awaited if async, in a worker thread if not."""
+    """Call the tool's function within its timeout: awaited if async, in a worker thread if not.
+
+    The timeout is applied here, inside the invoker, so a durable step records a timeout like any outcome.
+    """
     call_args = (ctx,) if tool.takes_ctx else ()
     if tool.is_async:
-        return await tool.function(*call_args, **args)
-    return await asyncio.to_thread(tool.function, *call_args, **args)
+        return await asyncio.wait_for(tool.function(*call_args, **args), tool.timeout)
+    return await asyncio.wait_for(asyncio.to_thread(tool.function, *call_args, **args), tool.timeout)
 
 
 async def run_one(
@@ -78,7 +82,7 @@ async def _result_part(
     except ArgumentsError as exc:
         return _retry(call, render(exc.template, tool=call.name, error=exc.error))
     try:
-        value = await asyncio.wait_for(invoke(tool, args, ctx), timeout=tool.timeout)
+        value = await invoke(tool, args, ctx)
     except TimeoutError:
         return _retry(call, render("tool_timeout", tool=call.name, seconds=tool.timeout))
     except ModelRetry as exc:

@@ -61,6 +61,8 @@ class RunOptions:
     model_caller: ModelCaller = call_model
     tool_guard: ToolGuard | None = None
     approver: Approver | None = None
+    clock: Callable[[], float] | None = None
+    """Seconds elapsed in the run, for ``max_seconds`` (durable runs pass their recorded step time)."""
     run_id: str | None = None
     extra_parts: Sequence[RequestPart] = field(default_factory=tuple)
 
@@ -415,6 +417,7 @@ class Agent(Generic[DepsT, OutputT]):
             tool_guard=opts.tool_guard,
             approver=opts.approver or self.approver,
             output_validators=tuple(self.output_validators),
+            clock=opts.clock,
         )
 
     def _first_parts(

@@ -79,9 +79,10 @@ class Ledger:
             settings: ModelSettings,
             params: RequestParams,
             config: RunConfig[Any],
+            timeout: float | None,
         ) -> ModelResponse:
             async with self._slot(), self._admitted():
-                response = await self._within_deadline(inner(model, messages, settings, params, config))
+                response = await self._within_deadline(inner(model, messages, settings, params, config, timeout))
                 self._record(response.usage)
                 return response
 

@@ -157,3 +157,14 @@ def test_budget_rejects_bad_values() -> None:
 def test_run_level_budget_overrides_agent_budget() -> None:
     agent = Agent(looping_model(), tools=[look], budget=Budget(max_turns=10))
     assert agent.run_sync("go", budget=Budget(max_turns=1)).usage.requests == 2
+
+
+def test_clock_hook_decides_max_seconds() -> None:
+    from agentkit import RunOptions
+
+    ticks = iter([0.0, 0.0, 0.0, 50.0, 50.0, 50.0, 50.0])
+    model = looping_model()
+    options = RunOptions(clock=lambda: next(ticks, 50.0))
+    result = Agent(model, tools=[look], budget=Budget(max_seconds=10)).run_sync("go", options=options)
+    assert result.stop_reason == "max_seconds"
+    assert result.usage.requests == 2  # one tool turn; then no time is left on the hook's clock: final answer

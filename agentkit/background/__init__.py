@@ -1,0 +1,56 @@
+"""Durable background runs on DBOS: runs survive crashes and restarts, resuming from their last
+finished step.
+
+Importing this package is cheap: DBOS (about 0.4 s to import) is loaded only when a store or a
+backend is created.
+"""
+
+from __future__ import annotations
+
+from agentkit.background.backend import DurableBackend
+from agentkit.background.config import DurableConfig, default_home, default_system_db_url
+from agentkit.background.errors import (
+    BackgroundError,
+    ReplayDiverged,
+    RunCancelled,
+    RunFailed,
+    RunnerNotFound,
+    RunNotFound,
+    RunTimeout,
+    StepInterrupt,
+)
+from agentkit.background.events import RunEvent
+from agentkit.background.handle import RunHandle
+from agentkit.background.spec import Runner, RunSpec, runner_path
+from agentkit.background.starting import start_run
+from agentkit.background.status import RunState, RunStatus, StepRecord
+from agentkit.background.steps import InProcessStepRunner, StepRunner, idempotency_key
+from agentkit.background.store import RunStore
+
+__all__ = [
+    "BackgroundError",
+    "DurableBackend",
+    "DurableConfig",
+    "InProcessStepRunner",
+    "ReplayDiverged",
+    "RunCancelled",
+    "RunEvent",
+    "RunFailed",
+    "RunHandle",
+    "RunNotFound",
+    "RunSpec",
+    "RunState",
+    "RunStatus",
+    "RunStore",
+    "RunTimeout",
+    "Runner",
+    "RunnerNotFound",
+    "StepInterrupt",
+    "StepRecord",
+    "StepRunner",
+    "default_home",
+    "default_system_db_url",
+    "idempotency_key",
+    "runner_path",
+    "start_run",
+]

@@ -1,0 +1,103 @@
+"""The runner of ``agent.start(...)`` runs: the agent loop with every model call, tool call and
+approval made a durable step, and its events logged.
+
+Imported by workers only (it imports the agent loop).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from agentkit._loop import ModelCaller, RunConfig, call_model
+from agentkit._tool_exec import ToolInvoker, invoke_directly
+from agentkit.agent import Agent, RunOptions
+from agentkit.approval import ApprovalDecision, ApprovalRequest, Approver
+from agentkit.background.spec import import_object
+from agentkit.background.steps import StepRunner
+from agentkit.context import RunContext
+from agentkit.events import AgentEvent, event_adapter
+from agentkit.exceptions import UserError
+from agentkit.messages import ModelRequest, ModelResponse
+from agentkit.models.base import Model, RequestParams
+from agentkit.result import AgentResult
+from agentkit.settings import ModelSettings
+from agentkit.tools import Tool
+
+__all__ = ["durable_approver", "durable_model_caller", "durable_tool_invoker", "run_agent"]
+
+
+def durable_model_caller(steps: StepRunner, inner: ModelCaller = call_model) -> ModelCaller:
+    """Each model request is a step, named ``final`` for a final-answer request (so a replay that
+    takes another branch is detected)."""
+
+    async def call(
+        model: Model,
+        messages: list[ModelRequest | ModelResponse],
+        settings: ModelSettings,
+        params: RequestParams,
+        config: RunConfig[Any],
+        timeout: float | None,
+    ) -> ModelResponse:
+        name = "final" if params.final_answer else "model"
+        return await steps.model_call(
+            lambda: inner(model, messages, settings, params, config, None), name=name, timeout=timeout
+        )
+
+    return call
+
+
+def durable_tool_invoker(steps: StepRunner, inner: ToolInvoker = invoke_directly) -> ToolInvoker:
+    """Each tool call is a step; a finished call is never repeated, and an interrupted one runs again
+    with the idempotency key the loop put in its context."""
+
+    async def invoke(tool: Tool[Any], args: dict[str, Any], ctx: RunContext[Any]) -> Any:
+        async def run(step_key: str) -> Any:
+            key = ctx.idempotency_key or step_key
+            return await inner(tool, args, dataclasses.replace(ctx, idempotency_key=key))
+
+        return await steps.tool_call(tool.name, run, timeout=tool.timeout)
+
+    return invoke
+
+
+def durable_approver(steps: StepRunner, inner: Approver) -> Approver:
+    """Each approval decision is a step: a replay gets the recorded decision instead of asking again."""
+
+    async def approve(request: ApprovalRequest) -> ApprovalDecision:
+        return await steps.model_call(lambda: inner(request), name="approval")
+
+    return approve
+
+
+def _event_sink(steps: StepRunner) -> Callable[[AgentEvent], Awaitable[None]]:
+    adapter = event_adapter()
+
+    async def emit(event: AgentEvent) -> None:
+        await steps.emit(adapter.dump_python(event, mode="json"))
+
+    return emit
+
+
+def _load_agent(ref: str) -> Agent[Any, Any]:
+    agent = import_object(ref, what="agent")
+    if not isinstance(agent, Agent):
+        raise UserError(f"{ref!r} is a {type(agent).__name__}, not an Agent; point agent_ref at the Agent.")
+    return agent
+
+
+async def run_agent(payload: dict[str, Any], steps: StepRunner) -> AgentResult[Any]:
+    """Run ``payload["agent"]`` (an import path) on ``payload["prompt"]`` durably."""
+    agent = _load_agent(payload["agent"])
+    options = RunOptions(
+        run_id=steps.run_id,
+        emit=_event_sink(steps),
+        model_caller=durable_model_caller(steps),
+        invoke_tool=durable_tool_invoker(steps),
+        approver=durable_approver(steps, agent.approver) if agent.approver is not None else None,
+        clock=lambda: steps.elapsed_s,
+    )
+    result = await agent.run(payload["prompt"], deps=payload.get("deps"), options=options)
+    result.events = []  # already in the event log; keeps the stored result small
+    return result

@@ -1,0 +1,186 @@
+"""The process that executes durable runs: DBOS launched on the system database, plus heartbeats.
+
+``DurableBackend(config).launch()`` makes this process a worker: it executes queued runs (up to
+``worker_concurrency`` at once), resumes the unfinished runs of a previous process with the same
+executor id at once, and those of dead workers after their heartbeat times out. Only one backend per
+process (DBOS is a per-process singleton).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from agentkit.background.config import APP_NAME, DurableConfig
+from agentkit.background.errors import BackgroundError
+from agentkit.background.events import EventLog
+from agentkit.background.executors import ExecutorRegistry
+from agentkit.background.store import WORKFLOW_NAME, RunStore
+from agentkit.background.tables import Tables, create_tables
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+__all__ = ["DurableBackend"]
+
+log = logging.getLogger("agentkit.background")
+
+_active: DurableBackend | None = None
+
+
+class DurableBackend:
+    """Executes durable runs in this process; see the module docstring."""
+
+    def __init__(self, config: DurableConfig | None = None) -> None:
+        self.config = config or DurableConfig()
+        self._engine: sa.Engine | None = None
+        self._store: RunStore | None = None
+        self._registry: ExecutorRegistry | None = None
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    @staticmethod
+    def active() -> DurableBackend | None:
+        """The backend launched in this process, if any."""
+        return _active
+
+    @property
+    def store(self) -> RunStore:
+        """Start and manage runs (available once launched)."""
+        if self._store is None:
+            raise BackgroundError("DurableBackend.launch() must run before the backend is used.")
+        return self._store
+
+    def launch(self) -> None:
+        """Connect, create the schema, recover this executor's runs and start executing queued runs."""
+        global _active
+        if _active is not None:
+            raise BackgroundError(
+                f"A DurableBackend is already running in this process (executor {_active.config.executor_id}); "
+                "use it, or call its shutdown() first."
+            )
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self._launch()
+        else:  # launched from a thread without a loop, so runs go to DBOS's own loop, not the caller's
+            worker = threading.Thread(target=self._launch_capturing, name="agentkit-launch")
+            worker.start()
+            worker.join()
+            if self._launch_error is not None:
+                raise self._launch_error
+        _active = self
+
+    _launch_error: BaseException | None = None
+
+    def _launch_capturing(self) -> None:
+        try:
+            self._launch()
+        except BaseException as exc:
+            self._launch_error = exc
+
+    def _launch(self) -> None:
+        from dbos import DBOS
+
+        from agentkit.background import _durable
+        from agentkit.background.engine import create_engine
+
+        engine = self._engine = create_engine(self.config.system_db_url)
+        tables = Tables(engine)
+        create_tables(engine, tables)
+        _durable.bind_event_log(EventLog(engine, tables))
+        self._registry = ExecutorRegistry(engine, tables, self.config)
+        self._registry.register()  # before DBOS claims runs under this id
+        DBOS(config=self._dbos_config(engine))
+        DBOS.launch()
+        DBOS.register_queue(
+            self.config.queue,
+            worker_concurrency=self.config.worker_concurrency,
+            global_concurrency=self.config.concurrency,
+            polling_interval_sec=self.config.queue_poll_s,
+            on_conflict="always_update",
+        )
+        self._store = RunStore(self.config, engine=engine if self.config.is_sqlite else None)
+        self.recover_dead_workers()
+        self._report_stuck_runs()
+        self._heartbeat = threading.Thread(target=self._heartbeat_loop, name="agentkit-heartbeat", daemon=True)
+        self._heartbeat.start()
+
+    def _dbos_config(self, engine: sa.Engine) -> Any:
+        from dbos import DBOSConfig
+
+        config: DBOSConfig = {
+            "name": APP_NAME,
+            "system_database_url": self.config.system_db_url,
+            "application_version": self.config.app_version,
+            "executor_id": self.config.executor_id,
+            "log_level": self.config.log_level,
+        }
+        if self.config.is_sqlite:
+            config["system_database_engine"] = engine  # ours: WAL + synchronous=NORMAL
+        return config
+
+    def _report_stuck_runs(self) -> None:
+        stuck = self.store.stuck_runs()
+        if stuck:
+            versions = sorted({run.app_version or "?" for run in stuck})
+            log.warning(
+                "%d unfinished runs belong to other versions (%s) and won't run on this worker (version %s): "
+                "start a worker with that code and version, or cancel them (`agentkit runs ls` lists them).",
+                len(stuck),
+                ", ".join(versions),
+                self.config.app_version,
+            )
+
+    def recover_dead_workers(self) -> list[str]:
+        """Requeue the runs held by dead workers of this version; returns those workers' ids."""
+        from dbos import DBOS
+
+        assert self._registry is not None
+        running = DBOS.list_workflows(
+            status="PENDING",
+            name=WORKFLOW_NAME,
+            app_version=self.config.app_version,
+            load_input=False,
+            load_output=False,
+        )
+        dead = sorted(self._registry.dead(wf.executor_id for wf in running if wf.executor_id))
+        if dead:
+            log.warning("Recovering the runs of dead workers %s", ", ".join(dead))
+            DBOS._recover_pending_workflows(dead)
+        self._registry.forget(dead)
+        return dead
+
+    def _heartbeat_loop(self) -> None:
+        assert self._registry is not None
+        while not self._stop.wait(self.config.heartbeat_s):
+            try:
+                self._registry.beat()
+                self.recover_dead_workers()
+            except Exception:  # a database hiccup must not end the heartbeat
+                log.exception("agentkit heartbeat failed; retrying in %s s", self.config.heartbeat_s)
+
+    def shutdown(self, *, wait_s: int = 0) -> None:
+        """Stop executing. Runs still in progress stay ``running`` and are recovered by another worker
+        (or by this executor id's next launch); ``wait_s`` gives them time to finish first."""
+        global _active
+        from dbos import DBOS
+
+        if self._stop.is_set() or self._registry is None:
+            return
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+        DBOS.destroy(workflow_completion_timeout_sec=wait_s)
+        if self._registry is not None:
+            self._registry.unregister()
+        if self._store is not None:
+            self._store.close()
+        if self._engine is not None:
+            self._engine.dispose()
+        from agentkit.background import _durable
+
+        _durable.bind_event_log(None)
+        _active = None

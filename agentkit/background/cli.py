@@ -1,0 +1,160 @@
+"""``agentkit runs ls|show|cancel|resume`` and ``agentkit worker`` (registered by :mod:`agentkit.cli`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+from typing import Annotated
+
+import typer
+
+from agentkit.background.config import DEFAULT_QUEUE, DurableConfig, default_system_db_url
+from agentkit.background.errors import BackgroundError
+from agentkit.background.status import RunState, RunStatus
+from agentkit.background.store import RunStore
+
+if importlib.util.find_spec("dbos") is None:  # lets `agentkit` explain what to install
+    raise ModuleNotFoundError("No module named 'dbos'", name="dbos")
+
+__all__ = ["runs_app", "worker"]
+
+runs_app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="AGENTKIT_DB", help="System database URL (default: ~/.agentkit/runs.sqlite)."),
+]
+VersionOption = Annotated[str, typer.Option("--version", help="Your code's replay version (DurableConfig.version).")]
+
+
+def _store(db: str | None, version: str = "0") -> RunStore:
+    return RunStore(DurableConfig(system_db_url=db or default_system_db_url(), version=version))
+
+
+def _time(seconds: float | None) -> str:
+    return "-" if seconds is None else dt.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _fail(error: Exception) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(1)
+
+
+@runs_app.command("ls")
+def ls(
+    *,
+    db: DbOption = None,
+    state: Annotated[RunState | None, typer.Option("--state", help="Only runs in this state.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
+    version: VersionOption = "0",
+) -> None:
+    """List runs, newest first."""
+    store = _store(db, version)
+    try:
+        runs = store.list(state=state, limit=limit)
+        stuck = {run.id for run in store.stuck_runs()}
+    finally:
+        store.close()
+    typer.echo(f"{'ID':<38}{'STATE':<11}{'UPDATED':<21}{'WORKER':<24}TITLE")
+    for run in runs:
+        flag = "  [other version: no worker of this version runs it]" if run.id in stuck else ""
+        typer.echo(
+            f"{run.id:<38}{run.state.value:<11}{_time(run.updated_at):<21}{run.executor_id or '-':<24}{run.title}{flag}"
+        )
+
+
+def _show_status(run: RunStatus) -> None:
+    for label, value in (
+        ("id", run.id),
+        ("state", run.state.value),
+        ("title", run.title),
+        ("runner", run.runner),
+        ("worker", run.executor_id or "-"),
+        ("version", run.app_version or "-"),
+        ("created", _time(run.created_at)),
+        ("updated", _time(run.updated_at)),
+    ):
+        typer.echo(f"{label + ':':<9}{value}")
+    if run.error:
+        typer.echo(f"error:   {run.error}")
+
+
+@runs_app.command("show")
+def show(
+    run_id: Annotated[str, typer.Argument(help="The run id.")],
+    db: DbOption = None,
+    events: Annotated[bool, typer.Option("--events/--no-events", help="Print the event log (JSON lines).")] = False,
+) -> None:
+    """Show a run: its status, finished steps and (with --events) its event log."""
+    store = _store(db)
+    try:
+        _show_status(store.status(run_id))
+        typer.echo("steps:")
+        for step in store.steps(run_id):
+            outcome = f"  error: {step.error}" if step.error else ""
+            typer.echo(f"  {step.index:>4}  {step.name}{outcome}")
+        if events:
+            for event in store.events(run_id, follow=False):
+                typer.echo(json.dumps({"seq": event.seq, **event.data}))
+    except BackgroundError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+
+
+@runs_app.command("cancel")
+def cancel(run_id: Annotated[str, typer.Argument(help="The run id.")], db: DbOption = None) -> None:
+    """Stop a run at its next step (it can be resumed later)."""
+    store = _store(db)
+    try:
+        store.cancel(run_id)
+    except BackgroundError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    typer.echo(f"cancelled {run_id}")
+
+
+@runs_app.command("resume")
+def resume(run_id: Annotated[str, typer.Argument(help="The run id.")], db: DbOption = None) -> None:
+    """Requeue a cancelled run, or one whose worker died; it continues from its last finished step."""
+    store = _store(db)
+    try:
+        store.resume(run_id)
+        state = store.status(run_id).state
+    except BackgroundError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    typer.echo(f"{run_id} is {state.value}")
+
+
+def worker(
+    *,
+    db: DbOption = None,
+    executor_id: Annotated[
+        str | None, typer.Option("--executor-id", help="Reuse a dead worker's id to take its runs over at once.")
+    ] = None,
+    version: VersionOption = "0",
+    queue: Annotated[str, typer.Option("--queue")] = DEFAULT_QUEUE,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", help="Most runs at once, all workers.")] = None,
+    worker_concurrency: Annotated[int, typer.Option("--worker-concurrency", help="Most runs at once here.")] = 8,
+    heartbeat_timeout: Annotated[
+        float, typer.Option("--heartbeat-timeout", help="Seconds of silence before a worker counts as dead.")
+    ] = 30.0,
+    imports: Annotated[
+        list[str] | None, typer.Option("--import", help="Module to import first (where your agents live).")
+    ] = None,
+) -> None:
+    """Execute background runs until stopped (Ctrl-C or SIGTERM)."""
+    from agentkit.background import worker as worker_module
+
+    argv = ["--version", version, "--queue", queue, "--worker-concurrency", str(worker_concurrency)]
+    argv += ["--heartbeat-timeout", str(heartbeat_timeout)]
+    for flag, value in (("--db", db), ("--executor-id", executor_id), ("--concurrency", concurrency)):
+        if value is not None:
+            argv += [flag, str(value)]
+    for module in imports or ():
+        argv += ["--import", module]
+    worker_module.main(argv)

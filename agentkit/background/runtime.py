@@ -1,0 +1,64 @@
+"""The process-wide backend and stores that ``agent.start(...)`` and ``agentkit.runs`` use.
+
+``backend()`` makes this process execute runs (launched on first use); ``store()`` only reads and
+manages runs, for processes that leave the execution to ``agentkit worker`` processes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+
+from agentkit.background.backend import DurableBackend
+from agentkit.background.config import DurableConfig
+from agentkit.background.errors import BackgroundError
+from agentkit.background.handle import RunHandle
+from agentkit.background.status import RunState, RunStatus
+from agentkit.background.store import RunStore
+
+__all__ = ["backend", "get", "list_runs", "store"]
+
+_lock = threading.Lock()
+_stores: dict[str, RunStore] = {}
+
+
+def backend(config: DurableConfig | None = None) -> DurableBackend:
+    """This process's executing backend: the one already launched, or a new one with ``config``
+    (default: :class:`DurableConfig`); a launched backend must have the same configuration, or pass none."""
+    with _lock:
+        launched = DurableBackend.active()
+        if launched is None:
+            launched = DurableBackend(config)
+            launched.launch()
+            atexit.register(launched.shutdown)
+        elif config is not None and config != launched.config:
+            raise BackgroundError(
+                "This process already executes runs with another DurableConfig "
+                f"(database {launched.config.system_db_url}, executor {launched.config.executor_id}); "
+                "one backend per process: pass the same configuration, or none."
+            )
+        return launched
+
+
+def store(config: DurableConfig | None = None) -> RunStore:
+    """A store on ``config``'s database (the launched backend's own when it uses the same database)."""
+    launched = DurableBackend.active()
+    config = config or (launched.config if launched is not None else DurableConfig())
+    if launched is not None and launched.config.system_db_url == config.system_db_url:
+        return launched.store
+    with _lock:
+        if config.system_db_url not in _stores:
+            _stores[config.system_db_url] = RunStore(config)
+        return _stores[config.system_db_url]
+
+
+def get(run_id: str, config: DurableConfig | None = None) -> RunHandle:
+    """A handle on run ``run_id`` (``agentkit.runs.get``); :class:`RunNotFound` if there is none."""
+    return store(config).handle(run_id)
+
+
+def list_runs(
+    state: RunState | None = None, *, limit: int | None = 50, config: DurableConfig | None = None
+) -> list[RunStatus]:
+    """Runs, newest first (``agentkit.runs.list``)."""
+    return store(config).list(state=state, limit=limit)

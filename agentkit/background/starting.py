@@ -1,0 +1,62 @@
+"""``agent.start(...)``: describe an agent run as a :class:`RunSpec` and queue it.
+
+Cheap to import (no DBOS, no agent loop): :mod:`agentkit.agent` calls :func:`start_run`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from agentkit.background import runtime
+from agentkit.background.config import DurableConfig
+from agentkit.background.spec import RunSpec
+from agentkit.exceptions import UserError
+
+if TYPE_CHECKING:
+    from agentkit.background.handle import RunHandle
+
+__all__ = ["AGENT_RUNNER", "find_agent_ref", "start_run"]
+
+AGENT_RUNNER = "agentkit.background.agent_runner:run_agent"
+TITLE_CHARS = 80
+
+
+def find_agent_ref(agent: object) -> str:
+    """``"module:name"`` of a module-level variable holding ``agent`` (``__main__`` is looked at first)."""
+    modules = [sys.modules["__main__"], *(m for n, m in list(sys.modules.items()) if n != "__main__")]
+    for module in modules:
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for name, value in list(namespace.items()):
+            if value is agent and not name.startswith("_"):
+                return f"{module.__name__}:{name}"
+    raise UserError(
+        "agent.start() needs an Agent that a worker can import: assign it to a module-level variable "
+        "(e.g. `planner = Agent(...)` in myapp/agents.py), or pass agent_ref='myapp.agents:planner'."
+    )
+
+
+def start_run(
+    agent: object,
+    prompt: str,
+    *,
+    deps: Any = None,
+    run_id: str | None = None,
+    title: str | None = None,
+    agent_ref: str | None = None,
+    config: DurableConfig | None = None,
+    execute: bool = True,
+) -> RunHandle:
+    """Queue a durable run of ``agent`` on ``prompt`` and return its handle at once.
+
+    ``execute=True`` (default) makes this process a worker too (embedded mode: nothing else to start);
+    with ``execute=False`` the run waits for an ``agentkit worker`` on the same database. ``deps`` are
+    stored with the run (pickled) and must be picklable.
+    """
+    ref = agent_ref or find_agent_ref(agent)
+    spec = RunSpec(AGENT_RUNNER, {"agent": ref, "prompt": prompt, "deps": deps}, title=title or prompt[:TITLE_CHARS])
+    if execute:
+        runtime.backend(config)
+    return runtime.store(config).start(spec, run_id=run_id)

@@ -1,0 +1,109 @@
+"""The hook the agent loop calls for every model call, tool call and event.
+
+A run talks to a :class:`StepRunner` only. :class:`InProcessStepRunner` just calls through (a normal,
+non-durable run); the durable runner (``agentkit.background._durable``) makes each call a DBOS step,
+so a run replayed after a crash gets the recorded results back instead of calling again.
+
+Rules for code that runs under a durable step runner:
+
+* Every call with an effect or a non-deterministic result (model, tool, clock, randomness) goes
+  through :meth:`StepRunner.model_call` or :meth:`StepRunner.tool_call`; the code between them must
+  be deterministic given their results, or the replay diverges (which is detected and reported).
+* Step results and errors must be picklable.
+* Call order decides step numbers: start parallel calls in a fixed order (``asyncio.gather`` keeps
+  the order of its arguments).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
+
+__all__ = ["InProcessStepRunner", "StepRunner", "idempotency_key"]
+
+T = TypeVar("T")
+
+ModelCall = Callable[[], Awaitable[T]]
+ToolCall = Callable[[str], Awaitable[T]]
+"""A tool call receives its idempotency key."""
+
+
+def idempotency_key(run_id: str, step_index: int) -> str:
+    """The key a tool call gets: the same on every replay of the same step of the same run."""
+    return f"{run_id}:{step_index}"
+
+
+class StepRunner(Protocol):
+    """What the agent loop calls; see the module docstring for the rules."""
+
+    @property
+    def run_id(self) -> str:
+        """The id of the run."""
+        ...
+
+    @property
+    def elapsed_s(self) -> float:
+        """Seconds the run has spent so far, for time budgets. Durable runs count the time of their
+        steps as first recorded, so a replay takes the same budget decisions as the original run."""
+        ...
+
+    def model_call(self, call: ModelCall[T], *, name: str = "model", timeout: float | None = None) -> Awaitable[T]:
+        """Run ``call()`` (one model request) once per run, whatever the crashes and replays.
+
+        A ``timeout`` is applied inside the step, so a timeout is recorded and replayed like any outcome.
+        """
+        ...
+
+    def tool_call(self, tool_name: str, call: ToolCall[T], *, timeout: float | None = None) -> Awaitable[T]:
+        """Run ``call(idempotency_key)`` once per run; finished calls are never repeated.
+
+        A call interrupted by a crash runs again with the same key: a mutating tool passes the key to
+        whatever it changes, so the second attempt can be recognised.
+        """
+        ...
+
+    async def emit(self, event: Mapping[str, Any]) -> None:
+        """Append a JSON-serialisable event (with a ``kind`` key) to the run's event log."""
+        ...
+
+
+class InProcessStepRunner:
+    """A step runner with no durability: calls go straight through, events go to ``sink``."""
+
+    def __init__(self, run_id: str, sink: Callable[[Mapping[str, Any]], Awaitable[None]] | None = None) -> None:
+        self._run_id = run_id
+        self._sink = sink
+        self._steps = 0
+        self._started = time.monotonic()
+
+    @property
+    def run_id(self) -> str:
+        """The id of the run."""
+        return self._run_id
+
+    @property
+    def elapsed_s(self) -> float:
+        """Seconds since this runner was created."""
+        return time.monotonic() - self._started
+
+    def _next_index(self) -> int:
+        index = self._steps
+        self._steps += 1
+        return index
+
+    def model_call(self, call: ModelCall[T], *, name: str = "model", timeout: float | None = None) -> Awaitable[T]:
+        """Await ``call()``."""
+        self._next_index()
+        return asyncio.wait_for(call(), timeout)
+
+    def tool_call(self, tool_name: str, call: ToolCall[T], *, timeout: float | None = None) -> Awaitable[T]:
+        """Await ``call(key)``."""
+        key = idempotency_key(self._run_id, self._next_index())
+        return asyncio.wait_for(call(key), timeout)
+
+    async def emit(self, event: Mapping[str, Any]) -> None:
+        """Hand the event to the sink, if any."""
+        if self._sink is not None:
+            await self._sink(event)

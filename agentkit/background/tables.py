@@ -1,0 +1,58 @@
+"""agentkit's own tables, kept next to DBOS's in the system database.
+
+``agentkit_events``: the append-only event log of each run, keyed by (run id, sequence number) so a
+replayed run that re-emits an event writes nothing. ``agentkit_executors``: worker heartbeats, used to
+recover the runs of a worker that died.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+__all__ = ["Tables", "create_tables"]
+
+POSTGRES_SCHEMA = "agentkit"
+
+
+class Tables:
+    """The table objects, bound to a schema suited to the engine's dialect."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        import sqlalchemy as sa
+
+        schema = None if engine.dialect.name == "sqlite" else POSTGRES_SCHEMA
+        self.schema = schema
+        self.metadata = sa.MetaData(schema=schema)
+        self.events = sa.Table(
+            "agentkit_events",
+            self.metadata,
+            sa.Column("run_id", sa.Text, primary_key=True),
+            sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("ts", sa.Float, nullable=False),
+            sa.Column("kind", sa.Text, nullable=False),
+            sa.Column("data", sa.Text, nullable=False),
+        )
+        self.executors = sa.Table(
+            "agentkit_executors",
+            self.metadata,
+            sa.Column("executor_id", sa.Text, primary_key=True),
+            sa.Column("host", sa.Text, nullable=False),
+            sa.Column("pid", sa.Integer, nullable=False),
+            sa.Column("app_version", sa.Text, nullable=False),
+            sa.Column("started_at", sa.Float, nullable=False),
+            sa.Column("heartbeat_at", sa.Float, nullable=False),
+        )
+
+
+def create_tables(engine: sa.Engine, tables: Tables) -> None:
+    """Create the tables if missing; safe when several processes do it at once."""
+    import sqlalchemy as sa
+
+    with engine.begin() as conn:
+        if tables.schema is not None:
+            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{tables.schema}"'))
+        for table in tables.metadata.sorted_tables:
+            conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
