@@ -30,7 +30,7 @@ from openai import AsyncOpenAI
 
 from agentkit.exceptions import UserError
 from agentkit.messages import ModelResponse, ReasoningPart
-from agentkit.models._adapter import Messages, RetryingModel
+from agentkit.models._adapter import Messages
 from agentkit.models._chat_format import (
     REASONING_FIELDS,
     ChatStream,
@@ -41,14 +41,13 @@ from agentkit.models._chat_format import (
     parse_message,
 )
 from agentkit.models._errors import Failure, IncompleteResponse
+from agentkit.models._openai_client import OpenAIClientModel
 from agentkit.models._openai_common import (
     as_dict,
     as_list,
     as_str,
     classify_openai_error,
     json_schema_response_format,
-    make_client,
-    provider_from_url,
 )
 from agentkit.models._pricing import cost_usd
 from agentkit.models._retry import RetryPolicy, call_with_retry
@@ -64,7 +63,7 @@ REASONING_CONTENT_PROVIDERS = frozenset({"deepseek", "moonshot", "kimi"})
 """Providers that reject an assistant tool-call turn without ``reasoning_content``."""
 
 
-class OpenAIChatModel(RetryingModel):
+class OpenAIChatModel(OpenAIClientModel):
     """A model behind the Chat Completions API.
 
     Args:
@@ -95,41 +94,19 @@ class OpenAIChatModel(RetryingModel):
         retry: RetryPolicy | None = None,
         fallback_models: Sequence[Model | str] = (),
     ) -> None:
-        super().__init__(retry, fallback_models)
-        self._model_name = model_name
-        self._provider = provider or provider_from_url(base_url)
-        self._api_key, self._base_url, self._given_client = api_key, base_url, client
-        self._client: AsyncOpenAI | None = None
+        super().__init__(
+            model_name,
+            api_key=api_key,
+            base_url=base_url,
+            client=client,
+            provider=provider,
+            retry=retry,
+            fallback_models=fallback_models,
+        )
         self.think_tags = think_tags
         self.require_reasoning_content = (
             reasoning_content if reasoning_content is not None else self._provider in REASONING_CONTENT_PROVIDERS
         )
-
-    @property
-    def model_name(self) -> str:
-        """The model name sent to the server."""
-        return self._model_name
-
-    @property
-    def provider(self) -> str:
-        """The provider name tagging reasoning state."""
-        return self._provider
-
-    @property
-    def client(self) -> AsyncOpenAI:
-        """The ``AsyncOpenAI`` client, created on first use."""
-        if self._client is None:
-            self._client = make_client(
-                provider=self._provider, api_key=self._api_key, base_url=self._base_url, client=self._given_client
-            )
-        return self._client
-
-    async def close(self) -> None:
-        """Close the HTTP client this model created, and fallback models it created."""
-        if self._client is not None and self._given_client is None:
-            await self._client.close()
-        self._client = None
-        await super().close()
 
     # --- requests --------------------------------------------------------------------------------
 

@@ -34,8 +34,9 @@ from agentkit.messages import (
     ToolResult,
     UserPart,
 )
-from agentkit.models._adapter import Messages, RetryingModel
+from agentkit.models._adapter import Messages
 from agentkit.models._errors import Failure, IncompleteResponse, StreamReportedError
+from agentkit.models._openai_client import OpenAIClientModel
 from agentkit.models._openai_common import (
     as_dict,
     as_int,
@@ -43,8 +44,6 @@ from agentkit.models._openai_common import (
     as_str,
     classify_openai_error,
     error_message,
-    make_client,
-    provider_from_url,
     tool_choice_mode,
 )
 from agentkit.models._pricing import cost_usd, price_entry
@@ -61,7 +60,7 @@ ReasoningSummary = Literal["auto", "concise", "detailed"]
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex", "gpt-oss", "computer-use")
 
 
-class OpenAIResponsesModel(RetryingModel):
+class OpenAIResponsesModel(OpenAIClientModel):
     """A model behind the OpenAI Responses API (or a server implementing it).
 
     Args:
@@ -93,40 +92,18 @@ class OpenAIResponsesModel(RetryingModel):
         retry: RetryPolicy | None = None,
         fallback_models: Sequence[Model | str] = (),
     ) -> None:
-        super().__init__(retry, fallback_models)
-        self._model_name = model_name
-        self._provider = provider or provider_from_url(base_url)
-        self._api_key, self._base_url, self._given_client = api_key, base_url, client
-        self._client: AsyncOpenAI | None = None
+        super().__init__(
+            model_name,
+            api_key=api_key,
+            base_url=base_url,
+            client=client,
+            provider=provider,
+            retry=retry,
+            fallback_models=fallback_models,
+        )
         self.store = store
         self.reasoning = reasoning if reasoning is not None else _guess_reasoning(model_name)
         self.reasoning_summary = reasoning_summary
-
-    @property
-    def model_name(self) -> str:
-        """The model name sent to the API."""
-        return self._model_name
-
-    @property
-    def provider(self) -> str:
-        """The provider name tagging reasoning state (``"openai"`` for OpenAI)."""
-        return self._provider
-
-    @property
-    def client(self) -> AsyncOpenAI:
-        """The ``AsyncOpenAI`` client, created on first use."""
-        if self._client is None:
-            self._client = make_client(
-                provider=self._provider, api_key=self._api_key, base_url=self._base_url, client=self._given_client
-            )
-        return self._client
-
-    async def close(self) -> None:
-        """Close the HTTP client this model created, and fallback models it created."""
-        if self._client is not None and self._given_client is None:
-            await self._client.close()
-        self._client = None
-        await super().close()
 
     # --- requests --------------------------------------------------------------------------------
 

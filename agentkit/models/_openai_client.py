@@ -1,0 +1,63 @@
+"""What the two ``openai``-SDK adapters share: the model name, the provider tag and a lazy client."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from agentkit.models._adapter import RetryingModel
+from agentkit.models._openai_common import make_client, provider_from_url
+from agentkit.models._retry import RetryPolicy
+from agentkit.models.base import Model
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+__all__ = ["OpenAIClientModel"]
+
+
+class OpenAIClientModel(RetryingModel):
+    """A retrying model that talks through an ``openai.AsyncOpenAI`` client created on first use."""
+
+    def __init__(
+        self,
+        model_name: str,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        client: AsyncOpenAI | None,
+        provider: str | None,
+        retry: RetryPolicy | None,
+        fallback_models: Sequence[Model | str],
+    ) -> None:
+        super().__init__(retry, fallback_models)
+        self._model_name = model_name
+        self._provider = provider or provider_from_url(base_url)
+        self._api_key, self._base_url, self._given_client = api_key, base_url, client
+        self._client: AsyncOpenAI | None = None
+
+    @property
+    def model_name(self) -> str:
+        """The model name sent to the server."""
+        return self._model_name
+
+    @property
+    def provider(self) -> str:
+        """The provider name tagging reasoning state (``"openai"`` for OpenAI)."""
+        return self._provider
+
+    @property
+    def client(self) -> AsyncOpenAI:
+        """The ``AsyncOpenAI`` client, created on first use."""
+        if self._client is None:
+            self._client = make_client(
+                provider=self._provider, api_key=self._api_key, base_url=self._base_url, client=self._given_client
+            )
+        return self._client
+
+    async def close(self) -> None:
+        """Close the HTTP client this model created, and fallback models it created."""
+        if self._client is not None and self._given_client is None:
+            await self._client.close()
+        self._client = None
+        await super().close()
