@@ -7,7 +7,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, overload
+
+from typing_extensions import TypeVar
 
 from agentkit._loop import (
     End,
@@ -43,8 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Agent", "AgentRun", "RunOptions"]
 
-DepsT = TypeVar("DepsT")
-OutputT = TypeVar("OutputT")
+DepsT = TypeVar("DepsT", default=None)
+OutputT = TypeVar("OutputT", default=str)
 F = TypeVar("F", bound=Callable[..., Any])
 V = TypeVar("V", bound=OutputValidator)
 
@@ -179,7 +181,7 @@ class Agent(Generic[DepsT, OutputT]):
         if max_parallel_tools < 1:
             raise UserError("max_parallel_tools must be >= 1.")
         self._model_spec = model
-        self._model: Model | None = model if isinstance(model, Model) else None
+        self._model: Model | None = prepare_model(model) if isinstance(model, Model) else None
         self.instructions = instructions
         self.registry = ToolRegistry(tools)
         self.output = OutputSpec.of(output_type)
@@ -305,7 +307,7 @@ class Agent(Generic[DepsT, OutputT]):
         else:
             raise UserError("run_sync() was called inside a running event loop; use 'await agent.run(...)' there.")
         return asyncio.run(
-            self.run(
+            self._run_then_close(
                 prompt,
                 deps=deps,
                 message_history=message_history,
@@ -316,6 +318,14 @@ class Agent(Generic[DepsT, OutputT]):
                 options=options,
             )
         )
+
+    async def _run_then_close(self, prompt: str, **kwargs: Any) -> AgentResult[OutputT]:
+        """``run``, then release the model's connections: they belong to this ``run_sync``'s event loop."""
+        try:
+            return await self.run(prompt, **kwargs)
+        finally:
+            if self._model is not None:
+                await self._model.close()
 
     async def stream(
         self,

@@ -86,7 +86,7 @@ class ApprovalQueue:
         self._decide(call_id, ApprovalDecision(approved=False, reason=reason))
 
     def _decide(self, call_id: str, decision: ApprovalDecision) -> None:
-        entry = self._pending.get(call_id)
+        entry = self._pending.pop(call_id, None)
         if entry is None:
             known = ", ".join(self._pending) or "none"
             raise KeyError(f"No pending approval for tool call {call_id!r} (pending: {known}).")

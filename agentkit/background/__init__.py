@@ -7,9 +7,11 @@ backend is created.
 
 from __future__ import annotations
 
+from agentkit.background.approvals import PendingApproval
 from agentkit.background.backend import DurableBackend
 from agentkit.background.config import DurableConfig, default_home, default_system_db_url
 from agentkit.background.errors import (
+    ApprovalNotPending,
     BackgroundError,
     ReplayDiverged,
     RunCancelled,
@@ -21,6 +23,7 @@ from agentkit.background.errors import (
 )
 from agentkit.background.events import RunEvent
 from agentkit.background.handle import RunHandle
+from agentkit.background.runtime import shutdown
 from agentkit.background.spec import Runner, RunSpec, runner_path
 from agentkit.background.starting import start_run
 from agentkit.background.status import RunState, RunStatus, StepRecord
@@ -28,10 +31,12 @@ from agentkit.background.steps import InProcessStepRunner, StepRunner, idempoten
 from agentkit.background.store import RunStore
 
 __all__ = [
+    "ApprovalNotPending",
     "BackgroundError",
     "DurableBackend",
     "DurableConfig",
     "InProcessStepRunner",
+    "PendingApproval",
     "ReplayDiverged",
     "RunCancelled",
     "RunEvent",
@@ -52,5 +57,6 @@ __all__ = [
     "default_system_db_url",
     "idempotency_key",
     "runner_path",
+    "shutdown",
     "start_run",
 ]

@@ -7,8 +7,10 @@ executes runs (:class:`agentkit.background.DurableBackend`) imports it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 from dbos import DBOS
@@ -19,21 +21,30 @@ from agentkit.background.events import EventLog
 from agentkit.background.spec import RunSpec, resolve_runner
 from agentkit.background.steps import ModelCall, ToolCall, idempotency_key
 
-__all__ = ["WORKFLOW_NAME", "DurableStepRunner", "agentkit_run", "bind_event_log"]
+__all__ = ["RECEIVE_TIMEOUT_S", "WORKFLOW_NAME", "DurableStepRunner", "agentkit_run", "bind_event_log"]
 
 T = TypeVar("T")
+
+log = logging.getLogger("agentkit.background")
 
 WORKFLOW_NAME = "agentkit.run"
 MODEL_STEP = "agentkit.model"
 TOOL_STEP = "agentkit.tool"
 
+RECEIVE_TIMEOUT_S = 30 * 24 * 3600.0
+"""How long one wait for a message lasts before it is recorded as timed out and starts again (a
+wait costs two recorded steps, so a long one keeps a run waiting for days cheap to replay)."""
+
 _event_log: EventLog | None = None
+_wait_poll_s = 1.0
 
 
-def bind_event_log(log: EventLog | None) -> None:
-    """Set the event log runs of this process write to (done by the backend at launch)."""
-    global _event_log
+def bind_event_log(log: EventLog | None, *, wait_poll_s: float = 1.0) -> None:
+    """Set the event log runs of this process write to, and how often a waiting run checks whether it
+    was cancelled (done by the backend at launch)."""
+    global _event_log, _wait_poll_s
     _event_log = log
+    _wait_poll_s = wait_poll_s
 
 
 Timed = tuple[T, float]
@@ -53,6 +64,31 @@ def _diverged_message(exc: dbos_error.DBOSUnexpectedStepError) -> str:
         f"calls {expected!r}. The agent's code changed while the run was in flight. Finish it with the "
         "old code, or cancel it; next time bump DurableConfig.version when a change alters the steps."
     )
+
+
+def _detached(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    """A task outside the run's DBOS context, so the DBOS calls it makes are not steps of the run."""
+    return contextvars.Context().run(asyncio.create_task, coro)
+
+
+async def _interrupt_when_stopped(run_id: str, waiting: asyncio.Task[Any], stop: list[BaseException]) -> None:
+    """Cancel ``waiting`` once the run is no longer running here (cancelled, or queued again), putting
+    the reason in ``stop``."""
+    while True:
+        await asyncio.sleep(_wait_poll_s)
+        try:
+            status = await DBOS.get_workflow_status_async(run_id)
+        except Exception:  # a database hiccup: look again at the next poll
+            log.warning("Can't read the status of waiting run %s; retrying", run_id, exc_info=True)
+            continue
+        if status is not None and status.status == "PENDING":
+            continue
+        if status is not None and status.status == "CANCELLED":
+            stop.append(dbos_error.DBOSWorkflowCancelledError(f"Run {run_id} was cancelled while it waited."))
+        else:
+            stop.append(dbos_error.DBOSWorkflowConflictIDError(run_id))
+        waiting.cancel()
+        return
 
 
 async def _call_model(call: ModelCall[T], timeout: float | None) -> Timed[T]:
@@ -125,6 +161,33 @@ class DurableStepRunner:
         self._next_seq += 1
         self._unwritten.append(event)
         self._ensure_writer()
+
+    async def receive(self, topic: str) -> Any:
+        """Wait for the message sent to this run on ``topic`` (``DBOS.recv``, recorded as a step).
+
+        Its step numbers are taken when it is awaited, before it waits for anything. A cancelled run stops
+        waiting within :attr:`DurableConfig.wait_poll_s`; a message sent meanwhile waits for the resume.
+        """
+        self._next_index()
+        while True:
+            message = await self._receive_once(topic)
+            if message is not None:
+                return message
+
+    async def _receive_once(self, topic: str) -> Any:
+        waiting = asyncio.current_task()
+        assert waiting is not None
+        stop: list[BaseException] = []
+        watcher = _detached(_interrupt_when_stopped(self._run_id, waiting, stop))
+        try:
+            return await DBOS.recv_async(topic, timeout_seconds=RECEIVE_TIMEOUT_S)
+        except asyncio.CancelledError:
+            if not stop:
+                raise
+            waiting.uncancel()
+            raise stop[0] from None
+        finally:
+            watcher.cancel()
 
     def _ensure_writer(self) -> asyncio.Task[None]:
         if self._writer is None or self._writer.done():

@@ -1,11 +1,14 @@
 """The runner of ``agent.start(...)`` runs: the agent loop with every model call, tool call and
 approval made a durable step, and its events logged.
 
+A run whose agent has no approver waits for decisions sent from outside (:mod:`agentkit.background.approvals`).
+
 Imported by workers only (it imports the agent loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,6 +17,7 @@ from agentkit._loop import ModelCaller, RunConfig, call_model
 from agentkit._tool_exec import ToolInvoker, invoke_directly
 from agentkit.agent import Agent, RunOptions
 from agentkit.approval import ApprovalDecision, ApprovalRequest, Approver
+from agentkit.background.approvals import APPROVALS_KEY, BY_PERSON, approval_topic, decision_from_message
 from agentkit.background.spec import import_object
 from agentkit.background.steps import StepRunner
 from agentkit.context import RunContext
@@ -25,7 +29,14 @@ from agentkit.result import AgentResult
 from agentkit.settings import ModelSettings
 from agentkit.tools import Tool
 
-__all__ = ["durable_approver", "durable_model_caller", "durable_tool_invoker", "run_agent"]
+__all__ = [
+    "durable_approver",
+    "durable_model_caller",
+    "durable_tool_invoker",
+    "in_call_order",
+    "person_approver",
+    "run_agent",
+]
 
 
 def durable_model_caller(steps: StepRunner, inner: ModelCaller = call_model) -> ModelCaller:
@@ -71,6 +82,39 @@ def durable_approver(steps: StepRunner, inner: Approver) -> Approver:
     return approve
 
 
+def person_approver(steps: StepRunner) -> Approver:
+    """Wait for the decision a person sends from any process (``handle.approve`` / ``handle.deny``);
+    the received decision is recorded, so a replay never asks again."""
+
+    async def approve(request: ApprovalRequest) -> ApprovalDecision:
+        return decision_from_message(await steps.receive(approval_topic(request.step, request.call.id)))
+
+    return approve
+
+
+def in_call_order(approver: Approver) -> Approver:
+    """Ask ``approver`` about one call at a time, in the order the calls were made.
+
+    Decisions on parallel calls may come in any order; taking them in call order numbers the steps
+    that follow them (the approved tool calls) the same way on every replay. Pending requests are
+    all logged at once, and a decision sent early waits for its turn.
+    """
+    turn = asyncio.Lock()
+
+    async def approve(request: ApprovalRequest) -> ApprovalDecision:
+        async with turn:
+            return await approver(request)
+
+    return approve
+
+
+def _approver(steps: StepRunner, agent: Agent[Any, Any], decided_by: str | None) -> Approver:
+    """The agent's own approver, recorded as steps; or, without one, a person's decisions."""
+    if decided_by == BY_PERSON or agent.approver is None:
+        return in_call_order(person_approver(steps))
+    return in_call_order(durable_approver(steps, agent.approver))
+
+
 def _event_sink(steps: StepRunner) -> Callable[[AgentEvent], Awaitable[None]]:
     adapter = event_adapter()
 
@@ -88,14 +132,15 @@ def _load_agent(ref: str) -> Agent[Any, Any]:
 
 
 async def run_agent(payload: dict[str, Any], steps: StepRunner) -> AgentResult[Any]:
-    """Run ``payload["agent"]`` (an import path) on ``payload["prompt"]`` durably."""
+    """Run ``payload["agent"]`` (an import path) on ``payload["prompt"]`` durably; ``payload["approvals"]``
+    says who decides approvals (fixed at the start, so a replay decides the same way)."""
     agent = _load_agent(payload["agent"])
     options = RunOptions(
         run_id=steps.run_id,
         emit=_event_sink(steps),
         model_caller=durable_model_caller(steps),
         invoke_tool=durable_tool_invoker(steps),
-        approver=durable_approver(steps, agent.approver) if agent.approver is not None else None,
+        approver=_approver(steps, agent, payload.get(APPROVALS_KEY)),
         clock=lambda: steps.elapsed_s,
     )
     result = await agent.run(payload["prompt"], deps=payload.get("deps"), options=options)

@@ -90,7 +90,7 @@ class DurableBackend:
         engine = self._engine = create_engine(self.config.system_db_url)
         tables = Tables(engine)
         create_tables(engine, tables)
-        _durable.bind_event_log(EventLog(engine, tables))
+        _durable.bind_event_log(EventLog(engine, tables), wait_poll_s=self.config.wait_poll_s)
         self._registry = ExecutorRegistry(engine, tables, self.config)
         self._registry.register()  # before DBOS claims runs under this id
         DBOS(config=self._dbos_config(engine))
@@ -117,6 +117,8 @@ class DurableBackend:
             "application_version": self.config.app_version,
             "executor_id": self.config.executor_id,
             "log_level": self.config.log_level,
+            # SQLite has no notifications: a run waiting for a message (an approval) polls for it
+            "notification_listener_polling_interval_sec": self.config.wait_poll_s,
         }
         if self.config.is_sqlite:
             config["system_database_engine"] = engine  # ours: WAL + synchronous=NORMAL

@@ -1,4 +1,5 @@
-"""``agentkit runs ls|show|cancel|resume`` and ``agentkit worker`` (registered by :mod:`agentkit.cli`)."""
+"""``agentkit runs ls|show|approve|deny|cancel|resume`` and ``agentkit worker`` (registered by
+:mod:`agentkit.cli`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from agentkit.background.approvals import PendingApproval
 from agentkit.background.config import DEFAULT_QUEUE, DurableConfig, default_system_db_url
 from agentkit.background.errors import BackgroundError
 from agentkit.background.status import RunState, RunStatus
@@ -78,6 +80,10 @@ def _show_status(run: RunStatus) -> None:
         typer.echo(f"{label + ':':<9}{value}")
     if run.error:
         typer.echo(f"error:   {run.error}")
+    if run.pending_approvals:
+        typer.echo("waiting for approval (agentkit runs approve|deny RUN_ID CALL_ID):")
+        for request in run.pending_approvals:
+            typer.echo(f"  {request.call_id}  {request.tool}  {request.arguments}")
 
 
 @runs_app.command("show")
@@ -101,6 +107,45 @@ def show(
         raise _fail(exc) from None
     finally:
         store.close()
+
+
+def _decided(verb: str, request: PendingApproval) -> str:
+    return f"{verb} {request.call_id} ({request.tool}) of run {request.run_id}"
+
+
+@runs_app.command("approve")
+def approve(
+    run_id: Annotated[str, typer.Argument(help="The run id.")],
+    call_id: Annotated[str, typer.Argument(help="The tool call waiting for approval (see `runs show`).")],
+    db: DbOption = None,
+) -> None:
+    """Let a tool call that waits for approval run; the run goes on."""
+    store = _store(db)
+    try:
+        request = store.approve(run_id, call_id)
+    except BackgroundError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    typer.echo(_decided("approved", request))
+
+
+@runs_app.command("deny")
+def deny(
+    run_id: Annotated[str, typer.Argument(help="The run id.")],
+    call_id: Annotated[str, typer.Argument(help="The tool call waiting for approval (see `runs show`).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why; the model is told.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Refuse a tool call that waits for approval; the model is told the reason and the run goes on."""
+    store = _store(db)
+    try:
+        request = store.deny(run_id, call_id, reason)
+    except BackgroundError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+    typer.echo(_decided("denied", request))
 
 
 @runs_app.command("cancel")
@@ -143,6 +188,9 @@ def worker(
     heartbeat_timeout: Annotated[
         float, typer.Option("--heartbeat-timeout", help="Seconds of silence before a worker counts as dead.")
     ] = 30.0,
+    wait_poll: Annotated[
+        float, typer.Option("--wait-poll", help="Seconds between checks of runs waiting for approval.")
+    ] = 1.0,
     imports: Annotated[
         list[str] | None, typer.Option("--import", help="Module to import first (where your agents live).")
     ] = None,
@@ -151,7 +199,7 @@ def worker(
     from agentkit.background import worker as worker_module
 
     argv = ["--version", version, "--queue", queue, "--worker-concurrency", str(worker_concurrency)]
-    argv += ["--heartbeat-timeout", str(heartbeat_timeout)]
+    argv += ["--heartbeat-timeout", str(heartbeat_timeout), "--wait-poll", str(wait_poll)]
     for flag, value in (("--db", db), ("--executor-id", executor_id), ("--concurrency", concurrency)):
         if value is not None:
             argv += [flag, str(value)]

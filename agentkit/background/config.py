@@ -25,8 +25,11 @@ APP_NAME = "agentkit"
 
 DEFAULT_QUEUE = "agentkit-runs"
 
-REPLAY_PROTOCOL = "1"
-"""Bumped when agentkit changes the sequence of steps a run records, which breaks replay of old runs."""
+REPLAY_PROTOCOL = "2"
+"""Bumped when agentkit changes the sequence of steps a run records, which breaks replay of old runs.
+
+2: a tool call that needs approval, in a run started without an approver, waits for a decision
+(two steps: the received decision and its durable timeout) instead of being refused."""
 
 HOME_ENV = "AGENTKIT_HOME"
 DB_ENV = "AGENTKIT_DB"
@@ -76,11 +79,15 @@ class DurableConfig:
     """How often a worker looks for new runs."""
     heartbeat_s: float = 2.0
     heartbeat_timeout_s: float = 30.0
+    wait_poll_s: float = 1.0
+    """How often a run waiting for a decision (an approval) checks whether it was cancelled; on SQLite
+    also how often a waiting run looks for the decision (PostgreSQL notifies at once)."""
     log_level: str = "WARNING"
 
     def __post_init__(self) -> None:
         _check_positive("queue_poll_s", self.queue_poll_s)
         _check_positive("heartbeat_s", self.heartbeat_s)
+        _check_positive("wait_poll_s", self.wait_poll_s)
         if self.heartbeat_timeout_s <= self.heartbeat_s:
             raise ValueError(
                 f"heartbeat_timeout_s ({self.heartbeat_timeout_s}) must exceed heartbeat_s "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agentkit.exceptions import AgentkitError
 
 __all__ = [
+    "ApprovalNotPending",
     "BackgroundError",
     "ReplayDiverged",
     "RunCancelled",
@@ -22,6 +23,10 @@ class BackgroundError(AgentkitError):
 
 class RunNotFound(BackgroundError):
     """No run has this id in the system database."""
+
+
+class ApprovalNotPending(BackgroundError):
+    """A decision was sent for a tool call that is not waiting for one in that run."""
 
 
 class RunnerNotFound(BackgroundError):

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from agentkit.background.errors import BackgroundError
 from agentkit.background.tables import Tables
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from agentkit.events import AgentEvent
 
 __all__ = ["EventLog", "RunEvent"]
 
@@ -33,6 +36,26 @@ class RunEvent:
     kind: str
     ts: float
     data: dict[str, Any]
+
+    @property
+    def event(self) -> AgentEvent:
+        """The entry as a typed agentkit event (``ToolCallStart``, ``ApprovalRequested``, ...).
+
+        Every entry of an ``agent.start(...)`` run is one; a custom runner's own entries are not
+        (:class:`BackgroundError`: read :attr:`data` instead).
+        """
+        from pydantic import ValidationError
+
+        from agentkit.events import event_adapter
+
+        try:
+            return event_adapter().validate_python(self.data)
+        except ValidationError as exc:
+            raise BackgroundError(
+                f"Event {self.seq} ({self.kind!r}) of run {self.run_id} is not an agentkit event (a custom "
+                f"runner logged it, or another agentkit version): read its .data instead. {exc.error_count()} "
+                f"validation errors, the first: {exc.errors()[0]['msg']}"
+            ) from None
 
 
 class EventLog:
@@ -78,6 +101,25 @@ class EventLog:
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
         return [RunEvent(run_id, row.seq, row.kind, row.ts, json.loads(row.data)) for row in rows]
+
+    def read_kinds(self, run_ids: Iterable[str], kinds: Iterable[str]) -> dict[str, list[RunEvent]]:
+        """Every event of the given kinds logged by each of ``run_ids``, in order, by run id."""
+        import sqlalchemy as sa
+
+        t = self._table
+        ids, wanted = sorted(set(run_ids)), sorted(set(kinds))
+        found: dict[str, list[RunEvent]] = {run_id: [] for run_id in ids}
+        if not ids:
+            return found
+        query = (
+            sa.select(t.c.run_id, t.c.seq, t.c.kind, t.c.ts, t.c.data)
+            .where(t.c.run_id.in_(ids), t.c.kind.in_(wanted))
+            .order_by(t.c.run_id, t.c.seq)
+        )
+        with self._engine.connect() as conn:
+            for row in conn.execute(query):
+                found[row.run_id].append(RunEvent(row.run_id, row.seq, row.kind, row.ts, json.loads(row.data)))
+        return found
 
     def count(self, run_id: str) -> int:
         """How many events ``run_id`` has logged."""

@@ -16,7 +16,7 @@ from agentkit.background.handle import RunHandle
 from agentkit.background.status import RunState, RunStatus
 from agentkit.background.store import RunStore
 
-__all__ = ["backend", "get", "list_runs", "store"]
+__all__ = ["backend", "get", "list_runs", "shutdown", "store"]
 
 _lock = threading.Lock()
 _stores: dict[str, RunStore] = {}
@@ -62,3 +62,17 @@ def list_runs(
 ) -> list[RunStatus]:
     """Runs, newest first (``agentkit.runs.list``)."""
     return store(config).list(state=state, limit=limit)
+
+
+def shutdown() -> None:
+    """Stop this process's backend, if any, and close the stores opened for ``agentkit.runs``.
+
+    Runs in progress stay ``running`` and continue when a worker (or this program, started again)
+    executes them. Done at exit anyway; call it to switch databases or to clean up in a script.
+    """
+    with _lock:
+        launched = DurableBackend.active()
+        if launched is not None:
+            launched.shutdown()
+        while _stores:
+            _stores.popitem()[1].close()

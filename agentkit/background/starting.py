@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from agentkit.background import runtime
+from agentkit.background.approvals import APPROVALS_KEY, BY_AGENT, BY_PERSON
 from agentkit.background.config import DurableConfig
 from agentkit.background.spec import RunSpec
 from agentkit.exceptions import UserError
@@ -54,9 +55,14 @@ def start_run(
     ``execute=True`` (default) makes this process a worker too (embedded mode: nothing else to start);
     with ``execute=False`` the run waits for an ``agentkit worker`` on the same database. ``deps`` are
     stored with the run (pickled) and must be picklable.
+
+    An agent without an approver gets one that waits for a person: a tool call that needs approval
+    pauses the run until ``handle.approve(call_id)`` or ``handle.deny(call_id, reason)`` (any process).
     """
     ref = agent_ref or find_agent_ref(agent)
-    spec = RunSpec(AGENT_RUNNER, {"agent": ref, "prompt": prompt, "deps": deps}, title=title or prompt[:TITLE_CHARS])
+    decided_by = BY_PERSON if getattr(agent, "approver", None) is None else BY_AGENT
+    payload = {"agent": ref, "prompt": prompt, "deps": deps, APPROVALS_KEY: decided_by}
+    spec = RunSpec(AGENT_RUNNER, payload, title=title or prompt[:TITLE_CHARS])
     if execute:
         runtime.backend(config)
     return runtime.store(config).start(spec, run_id=run_id)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from agentkit.background.approvals import APPROVALS_KEY, PendingApproval
 
 __all__ = ["RunState", "RunStatus", "StepRecord"]
 
@@ -16,6 +19,9 @@ class RunState(StrEnum):
     """Waiting for a worker (or delayed)."""
     RUNNING = "running"
     """Claimed by a worker (which may have died: see :attr:`RunStatus.executor_id`)."""
+    WAITING = "waiting"
+    """Running, and paused until someone approves or denies a tool call (see
+    :attr:`RunStatus.pending_approvals`)."""
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -56,14 +62,24 @@ class RunStatus:
     """Why the run failed, if it did."""
     dbos_status: str
     """The raw DBOS status (``MAX_RECOVERY_ATTEMPTS_EXCEEDED`` shows as ``failed``)."""
+    pending_approvals: tuple[PendingApproval, ...] = ()
+    """Tool calls waiting for ``handle.approve`` / ``handle.deny`` (kept while a run is cancelled or
+    queued again, since it asks for them again when it goes on; empty once it succeeded or failed)."""
+    approvals: str = ""
+    """Who decides the run's approvals: ``"person"`` (from outside, with ``handle.approve`` /
+    ``handle.deny``), ``"agent"`` (the agent's own approver), or ``""`` (not an agent run)."""
 
     @classmethod
-    def from_workflow(cls, wf: Any) -> RunStatus:
-        """Build from a ``dbos.WorkflowStatus``."""
+    def from_workflow(cls, wf: Any, pending: Sequence[PendingApproval] = ()) -> RunStatus:
+        """Build from a ``dbos.WorkflowStatus`` and the run's undecided approval requests."""
         spec = _spec_of(wf)
+        state = _FROM_DBOS[wf.status]
+        if state.finished and state is not RunState.CANCELLED:
+            pending = ()
+        payload = spec.get("payload")
         return cls(
             id=wf.workflow_id,
-            state=_FROM_DBOS[wf.status],
+            state=RunState.WAITING if state is RunState.RUNNING and pending else state,
             title=str(spec.get("title", "")),
             runner=str(spec.get("runner", "")),
             created_at=_seconds(wf.created_at),
@@ -73,6 +89,8 @@ class RunStatus:
             queue=wf.queue_name,
             error=_describe_error(wf),
             dbos_status=wf.status,
+            pending_approvals=tuple(pending),
+            approvals=str(payload.get(APPROVALS_KEY, "")) if isinstance(payload, dict) else "",
         )
 
 

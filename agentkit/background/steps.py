@@ -12,6 +12,9 @@ Rules for code that runs under a durable step runner:
 * Step results and errors must be picklable.
 * Call order decides step numbers: start parallel calls in a fixed order (``asyncio.gather`` keeps
   the order of its arguments).
+* :meth:`StepRunner.receive` waits for a message from outside (an approval): its step is numbered
+  when it is called, like the others, and what follows a message must not depend on when other
+  messages arrive (wait for one message at a time).
 """
 
 from __future__ import annotations
@@ -68,15 +71,25 @@ class StepRunner(Protocol):
         """Append a JSON-serialisable event (with a ``kind`` key) to the run's event log."""
         ...
 
+    def receive(self, topic: str) -> Awaitable[Any]:
+        """Wait for the message sent to this run on ``topic`` (by any process) and return it.
+
+        Durable runs record the message as a step: a replay gets it back at once; a message sent
+        while no process runs the run waits for it. A cancelled run stops waiting.
+        """
+        ...
+
 
 class InProcessStepRunner:
-    """A step runner with no durability: calls go straight through, events go to ``sink``."""
+    """A step runner with no durability: calls go straight through, events go to ``sink``, messages
+    come from :meth:`send` in this process."""
 
     def __init__(self, run_id: str, sink: Callable[[Mapping[str, Any]], Awaitable[None]] | None = None) -> None:
         self._run_id = run_id
         self._sink = sink
         self._steps = 0
         self._started = time.monotonic()
+        self._mailboxes: dict[str, asyncio.Queue[Any]] = {}
 
     @property
     def run_id(self) -> str:
@@ -107,3 +120,15 @@ class InProcessStepRunner:
         """Hand the event to the sink, if any."""
         if self._sink is not None:
             await self._sink(event)
+
+    def _mailbox(self, topic: str) -> asyncio.Queue[Any]:
+        return self._mailboxes.setdefault(topic, asyncio.Queue())
+
+    def send(self, topic: str, message: Any) -> None:
+        """Deliver ``message`` to :meth:`receive` on ``topic`` (from this process's event loop)."""
+        self._mailbox(topic).put_nowait(message)
+
+    def receive(self, topic: str) -> Awaitable[Any]:
+        """Wait for the next message :meth:`send` delivers on ``topic``."""
+        self._next_index()
+        return self._mailbox(topic).get()

@@ -6,14 +6,23 @@ table); it executes nothing, so the CLI, a web server or a notebook can use it n
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from agentkit.background.approvals import (
+    BY_PERSON,
+    DECIDED,
+    REQUESTED,
+    PendingApproval,
+    decision_message,
+    pending_approvals,
+)
 from agentkit.background.config import APP_NAME, DurableConfig
-from agentkit.background.errors import RunCancelled, RunFailed, RunNotFound, RunTimeout
+from agentkit.background.errors import ApprovalNotPending, RunCancelled, RunFailed, RunNotFound, RunTimeout
 from agentkit.background.events import EventLog, RunEvent
 from agentkit.background.spec import RunSpec
 from agentkit.background.status import RunState, RunStatus, StepRecord
@@ -32,10 +41,13 @@ ACTIVE_DBOS_STATUSES = ["ENQUEUED", "DELAYED", "PENDING"]
 _DBOS_STATUSES_OF: dict[RunState, list[str]] = {
     RunState.QUEUED: ["ENQUEUED", "DELAYED"],
     RunState.RUNNING: ["PENDING"],
+    RunState.WAITING: ["PENDING"],
     RunState.SUCCEEDED: ["SUCCESS"],
     RunState.FAILED: ["ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"],
     RunState.CANCELLED: ["CANCELLED"],
 }
+_MAY_WAIT_FOR_APPROVAL = {"ENQUEUED", "DELAYED", "PENDING", "CANCELLED"}
+"""DBOS statuses of runs that may have undecided approval requests."""
 
 
 class RunStore:
@@ -99,18 +111,29 @@ class RunStore:
 
     def status(self, run_id: str) -> RunStatus:
         """The run's current status; :class:`RunNotFound` if there is no such run."""
+        return self._with_approvals([self._workflow(run_id)])[0]
+
+    def _workflow(self, run_id: str) -> Any:
         found = self._client.list_workflows(workflow_ids=[run_id])
         if not found:
             raise RunNotFound(f"No run {run_id!r} in {self._where()}; check the id with `agentkit runs ls`.")
-        return RunStatus.from_workflow(found[0])
+        return found[0]
+
+    def _with_approvals(self, workflows: Sequence[Any]) -> builtins.list[RunStatus]:
+        """Statuses of ``workflows`` (``dbos.WorkflowStatus``), with their pending approvals (one query)."""
+        may_wait = [wf.workflow_id for wf in workflows if wf.status in _MAY_WAIT_FOR_APPROVAL]
+        logged = self.events_log.read_kinds(may_wait, (REQUESTED, DECIDED))
+        return [RunStatus.from_workflow(wf, pending_approvals(logged.get(wf.workflow_id, ()))) for wf in workflows]
 
     def list(self, *, state: RunState | None = None, limit: int | None = 50) -> builtins.list[RunStatus]:
         """Runs, newest first, optionally only those in ``state`` (without their errors: see :meth:`status`)."""
         statuses = None if state is None else _DBOS_STATUSES_OF[state]
+        split = state in (RunState.RUNNING, RunState.WAITING)  # one DBOS status: filter after the lookup
         found = self._client.list_workflows(
-            name=WORKFLOW_NAME, status=statuses, limit=limit, sort_desc=True, load_output=False
+            name=WORKFLOW_NAME, status=statuses, limit=None if split else limit, sort_desc=True, load_output=False
         )
-        return [RunStatus.from_workflow(wf) for wf in found]
+        runs = [run for run in self._with_approvals(found) if state is None or run.state is state]
+        return runs if limit is None else runs[:limit]
 
     def steps(self, run_id: str) -> builtins.list[StepRecord]:
         """The run's finished steps, in order (a step in progress is not listed)."""
@@ -132,10 +155,32 @@ class RunStore:
                 continue
             if not follow:
                 return
-            if self.status(run_id).state.finished:
+            if self._finished(run_id):
                 yield from self.events_log.read(run_id, offset)  # written just before it finished
                 return
             time.sleep(poll_s)
+
+    async def aevents(
+        self, run_id: str, *, offset: int = 0, follow: bool = True, poll_s: float = 0.2
+    ) -> AsyncIterator[RunEvent]:
+        """:meth:`events` for ``async for``: the database is read in a thread, never blocking the loop."""
+        while True:
+            batch = await asyncio.to_thread(self.events_log.read, run_id, offset)
+            for event in batch:
+                yield event
+            if batch:
+                offset = batch[-1].seq + 1
+                continue
+            if not follow:
+                return
+            if await asyncio.to_thread(self._finished, run_id):
+                for event in await asyncio.to_thread(self.events_log.read, run_id, offset):
+                    yield event
+                return
+            await asyncio.sleep(poll_s)
+
+    def _finished(self, run_id: str) -> bool:
+        return RunStatus.from_workflow(self._workflow(run_id)).state.finished
 
     def result(self, run_id: str, *, timeout: float | None = None, poll_s: float = 0.1) -> Any:
         """Wait for the run to finish and return its result.
@@ -143,12 +188,9 @@ class RunStore:
         Raises :class:`RunTimeout` (the run goes on), :class:`RunFailed` or :class:`RunCancelled`.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not (status := self.status(run_id)).state.finished:
+        while not (status := RunStatus.from_workflow(self._workflow(run_id))).state.finished:
             if deadline is not None and time.monotonic() >= deadline:
-                raise RunTimeout(
-                    f"Run {run_id} is still {status.state.value} after {timeout} s; wait longer, "
-                    "or check that a worker is running (`agentkit worker`)."
-                )
+                raise RunTimeout(_still_going(self.status(run_id), timeout))
             time.sleep(poll_s)
         return self._outcome(status)
 
@@ -160,6 +202,55 @@ class RunStore:
             raise RunCancelled(f"Run {status.id} was cancelled; `agentkit runs resume {status.id}` continues it.")
         error = wf.error if isinstance(wf.error, BaseException) else None
         raise RunFailed(f"Run {status.id} failed: {status.error}") from error
+
+    # --- approvals ---------------------------------------------------------------------------------
+
+    def pending_approvals(self, run_id: str) -> builtins.list[PendingApproval]:
+        """The run's tool calls waiting for a decision, oldest first."""
+        return builtins.list(self.status(run_id).pending_approvals)
+
+    def wait_for_approval(
+        self, run_id: str, *, timeout: float | None = None, poll_s: float = 0.1
+    ) -> builtins.list[PendingApproval]:
+        """Wait until the run waits for a decision and return the pending calls (``[]`` if it ended
+        without asking); :class:`RunTimeout` after ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not (status := self.status(run_id)).pending_approvals:
+            if status.state.finished:
+                return []
+            if deadline is not None and time.monotonic() >= deadline:
+                raise RunTimeout(
+                    f"Run {run_id} asked for no approval in {timeout} s (it is {status.state.value}); wait "
+                    "longer, or check that a worker is running (`agentkit worker`)."
+                )
+            time.sleep(poll_s)
+        return builtins.list(status.pending_approvals)
+
+    def approve(self, run_id: str, call_id: str) -> PendingApproval:
+        """Let the pending call ``call_id`` run; returns the request decided."""
+        return self._decide(run_id, call_id, approved=True, reason="")
+
+    def deny(self, run_id: str, call_id: str, reason: str = "") -> PendingApproval:
+        """Refuse the pending call ``call_id``; the model sees ``reason``. Returns the request decided."""
+        return self._decide(run_id, call_id, approved=False, reason=reason)
+
+    def _decide(self, run_id: str, call_id: str, *, approved: bool, reason: str) -> PendingApproval:
+        """Send the decision to the run (durably: it waits in the database if no worker holds the run).
+
+        The first decision on a call counts: a second one, sent before the run logged the first, is dropped.
+        """
+        request = _pending_request(self.status(run_id), call_id)
+        self._client.send(run_id, decision_message(approved, reason), request.topic, request.topic)
+        return request
+
+    def send(self, run_id: str, topic: str, message: Any, *, idempotency_key: str | None = None) -> None:
+        """Send ``message`` (picklable) to the run's ``steps.receive(topic)``, for custom runners.
+
+        Stored at once: a run not waiting yet (or not running anywhere) gets it when it asks. Sends with
+        the same ``idempotency_key`` deliver one message.
+        """
+        self.status(run_id)
+        self._client.send(run_id, message, topic, idempotency_key)
 
     # --- controlling -------------------------------------------------------------------------------
 
@@ -180,3 +271,36 @@ class RunStore:
     def _where(self) -> str:
         path = self.config.sqlite_path()
         return str(path) if path is not None else "the system database"
+
+
+def _still_going(status: RunStatus, timeout: float | None) -> str:
+    """Why a wait for ``status``'s run ran out, and what to do."""
+    if status.pending_approvals:
+        calls = ", ".join(f"{p.call_id} ({p.tool})" for p in status.pending_approvals)
+        return (
+            f"Run {status.id} is still waiting for approval of {calls} after {timeout} s; decide with "
+            f"handle.approve/deny or `agentkit runs approve|deny {status.id} CALL_ID`."
+        )
+    return (
+        f"Run {status.id} is still {status.state.value} after {timeout} s; wait longer, "
+        "or check that a worker is running (`agentkit worker`)."
+    )
+
+
+def _pending_request(status: RunStatus, call_id: str) -> PendingApproval:
+    """The pending request for ``call_id``, or :class:`ApprovalNotPending` saying why there is none."""
+    if status.approvals and status.approvals != BY_PERSON:
+        raise ApprovalNotPending(
+            f"Run {status.id} decides approvals with its agent's own approver, not from outside. To decide "
+            "from any process, start runs from an Agent without an approver."
+        )
+    for request in status.pending_approvals:
+        if request.call_id == call_id:
+            return request
+    if status.state.finished and status.state is not RunState.CANCELLED:
+        raise ApprovalNotPending(f"Run {status.id} has {status.state.value}; it waits for no approval.")
+    pending = ", ".join(f"{p.call_id} ({p.tool})" for p in status.pending_approvals) or "none"
+    raise ApprovalNotPending(
+        f"Run {status.id} has no pending approval for tool call {call_id!r} (pending: {pending}); it was "
+        f"decided already or never asked. `agentkit runs show {status.id}` lists what the run waits for."
+    )

@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--worker-concurrency", type=int, default=8, help="most runs at once in this worker")
     p.add_argument("--heartbeat-timeout", type=float, default=30.0, help="seconds before a silent worker is dead")
     p.add_argument("--poll", type=float, default=0.2, help="seconds between queue polls")
+    p.add_argument("--wait-poll", type=float, default=1.0, help="seconds between checks of runs waiting for approval")
     p.add_argument("--import", dest="imports", action="append", default=[], help="module to import first")
     return p
 
@@ -66,6 +67,7 @@ def config_from_args(args: argparse.Namespace) -> DurableConfig:
         heartbeat_s=min(2.0, args.heartbeat_timeout / 3),
         heartbeat_timeout_s=args.heartbeat_timeout,
         queue_poll_s=args.poll,
+        wait_poll_s=args.wait_poll,
     )
 
 

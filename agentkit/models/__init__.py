@@ -56,6 +56,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'agentkit.models' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
 
+
 _PREFIXES: dict[str, tuple[str, str]] = {
     "openai": ("agentkit.models.openai_responses", "OpenAIResponsesModel"),
     "openai-chat": ("agentkit.models.openai_chat", "OpenAIChatModel"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ class OpenAIClientModel(RetryingModel):
         self._provider = provider or provider_from_url(base_url)
         self._api_key, self._base_url, self._given_client = api_key, base_url, client
         self._client: AsyncOpenAI | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def model_name(self) -> str:
@@ -48,11 +50,17 @@ class OpenAIClientModel(RetryingModel):
 
     @property
     def client(self) -> AsyncOpenAI:
-        """The ``AsyncOpenAI`` client, created on first use."""
-        if self._client is None:
+        """The ``AsyncOpenAI`` client, created on first use in each event loop.
+
+        An HTTP connection pool belongs to the loop that opened it, so a model used from a new loop
+        (``run_sync`` twice, say) gets a new client instead of reusing dead connections.
+        """
+        loop = _running_loop()
+        if self._client is None or (self._given_client is None and self._client_loop is not loop):
             self._client = make_client(
                 provider=self._provider, api_key=self._api_key, base_url=self._base_url, client=self._given_client
             )
+            self._client_loop = loop
         return self._client
 
     async def close(self) -> None:
@@ -60,4 +68,12 @@ class OpenAIClientModel(RetryingModel):
         if self._client is not None and self._given_client is None:
             await self._client.close()
         self._client = None
+        self._client_loop = None
         await super().close()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -6,13 +6,14 @@ the final answer. They are kept short: the embedded local model is a 135M model 
 
 from __future__ import annotations
 
-__all__ = ["TEMPLATES", "register_templates"]
+__all__ = ["TEMPLATES"]
 
 TEMPLATES: dict[str, str] = {
     # --- the system prompt -------------------------------------------------------------------
     "prompted_system": "$instructions\n\n$body",
     "prompted_tools": "You can call these tools:\n$tools",
     "prompted_tool_line": "- $name($params): $description",
+    "prompted_tool_line_bare": "- $name($params)",
     "prompted_param_line": "    $name: $description",
     "prompted_format": (
         "Reply with one JSON object and nothing else:\n"
@@ -47,22 +48,3 @@ TEMPLATES: dict[str, str] = {
         "Do not call it again: give your final answer now."
     ),
 }
-
-
-def register_templates() -> None:
-    """Add these templates to :data:`agentkit.prompts.TEMPLATES` unless they are there already.
-
-    Idempotent; modules that render these templates call it. Does nothing while ``agentkit.prompts`` itself is still importing (it then merges them itself).
-    """
-    import agentkit.prompts as prompts
-
-    register = getattr(prompts, "register", None)
-    known = getattr(prompts, "TEMPLATES", None)
-    if register is None or known is None:
-        return
-    missing = {name: text for name, text in TEMPLATES.items() if name not in known}
-    if missing:
-        register(missing)
-
-
-register_templates()

@@ -84,3 +84,18 @@ def _with(queue: ApprovalQueue):  # type: ignore[no-untyped-def]
     from agentkit import RunOptions
 
     return RunOptions(approver=queue)
+
+
+async def test_decided_requests_leave_the_queue_at_once() -> None:
+    sent.clear()
+    queue = ApprovalQueue()
+    calls = [call("send_email", to=f"{i}@example.com", password="x", id=f"m{i}") for i in range(2)]
+    model = ScriptedModel([*calls, "both sent"])
+    task = asyncio.create_task(Agent(model, tools=[send_email], approver=queue).run("mail twice"))
+    for expected in ("m0", "m1"):
+        request = await asyncio.wait_for(queue.wait_for_request(), 5)
+        assert request.call.id == expected
+        queue.approve(request.call.id)
+        assert queue.pending() == []
+    await asyncio.wait_for(task, 5)
+    assert sent == ["0@example.com", "1@example.com"]
