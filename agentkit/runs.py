@@ -14,7 +14,8 @@ __all__ = ["get", "list"]
 
 
 def get(run_id: str, **options: Any) -> RunHandle:
-    """The handle of background run ``run_id`` (status, events, cancel, resume, result)."""
+    """The handle of background run ``run_id``: status, events / aevents, approve / deny, cancel, resume,
+    result."""
     from agentkit.background.runtime import get as _get
 
     return _get(run_id, **options)

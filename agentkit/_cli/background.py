@@ -28,7 +28,9 @@ def register_background_commands(app: typer.Typer) -> None:
             raise
         _register_missing(app, f"{exc}")
         return
-    app.add_typer(module.runs_app, name="runs", help="List, inspect, cancel and resume background runs.")
+    app.add_typer(
+        module.runs_app, name="runs", help="List, inspect, approve or deny, cancel and resume background runs."
+    )
     app.command("worker", help="Run a worker that executes background runs.")(module.worker)
 
 

@@ -1,5 +1,6 @@
 """Durable background runs on DBOS: runs survive crashes and restarts, resuming from their last
-finished step.
+finished step. A run waits durably for approvals (:mod:`agentkit.background.approvals`), decided from
+any process with :meth:`RunHandle.approve` / :meth:`RunHandle.deny`.
 
 Importing this package is cheap: DBOS (about 0.4 s to import) is loaded only when a store or a
 backend is created.

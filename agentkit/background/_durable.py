@@ -39,11 +39,11 @@ _event_log: EventLog | None = None
 _wait_poll_s = 1.0
 
 
-def bind_event_log(log: EventLog | None, *, wait_poll_s: float = 1.0) -> None:
+def bind_event_log(events: EventLog | None, *, wait_poll_s: float = 1.0) -> None:
     """Set the event log runs of this process write to, and how often a waiting run checks whether it
     was cancelled (done by the backend at launch)."""
     global _event_log, _wait_poll_s
-    _event_log = log
+    _event_log = events
     _wait_poll_s = wait_poll_s
 
 

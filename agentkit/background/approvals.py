@@ -78,12 +78,12 @@ def decision_message(approved: bool, reason: str = "") -> dict[str, Any]:
 
 
 def decision_from_message(message: Any) -> ApprovalDecision:
-    """Read a decision message; anything malformed is a denial that says so (never a silent approval)."""
+    """Read a decision message: only ``"approved": True`` approves; anything else is a denial."""
     from agentkit.approval import ApprovalDecision
 
-    if isinstance(message, Mapping) and isinstance(message.get("approved"), bool):
-        return ApprovalDecision(approved=message["approved"], reason=str(message.get("reason") or ""))
-    return ApprovalDecision(approved=False, reason=f"unreadable decision message {message!r}")
+    if not isinstance(message, Mapping):
+        return ApprovalDecision(approved=False)
+    return ApprovalDecision(approved=message.get("approved") is True, reason=str(message.get("reason") or ""))
 
 
 def pending_approvals(events: Iterable[RunEvent]) -> list[PendingApproval]:

@@ -75,7 +75,8 @@ class StepRunner(Protocol):
         """Wait for the message sent to this run on ``topic`` (by any process) and return it.
 
         Durable runs record the message as a step: a replay gets it back at once; a message sent
-        while no process runs the run waits for it. A cancelled run stops waiting.
+        while no process runs the run waits for it. A cancelled run stops waiting. ``None`` is not a
+        message (it marks a wait that timed out).
         """
         ...
 

@@ -244,11 +244,13 @@ class RunStore:
         return request
 
     def send(self, run_id: str, topic: str, message: Any, *, idempotency_key: str | None = None) -> None:
-        """Send ``message`` (picklable) to the run's ``steps.receive(topic)``, for custom runners.
+        """Send ``message`` (picklable, not ``None``) to the run's ``steps.receive(topic)``, for custom runners.
 
         Stored at once: a run not waiting yet (or not running anywhere) gets it when it asks. Sends with
         the same ``idempotency_key`` deliver one message.
         """
+        if message is None:
+            raise ValueError("None can't be sent to a run (a wait that receives None timed out); send a value.")
         self.status(run_id)
         self._client.send(run_id, message, topic, idempotency_key)
 

@@ -70,3 +70,14 @@ async def emits_inside_a_step(payload: dict[str, Any], steps: StepRunner) -> str
         return "hello"
 
     return await steps.model_call(streaming_model)
+
+
+async def waits_for_a_message(payload: dict[str, Any], steps: StepRunner) -> Any:
+    """Logs ``"waiting"``, waits for a message on topic ``"go"`` and returns it; logs ``"stopped"``
+    whenever the wait ends (answered, cancelled, or shut down)."""
+    path = payload["path"]
+    _append(path, "waiting", steps.run_id)
+    try:
+        return await steps.receive("go")
+    finally:
+        _append(path, "stopped", steps.run_id)

@@ -34,6 +34,7 @@ class Worker:
             "--worker-concurrency", str(concurrency),
             "--poll", "0.05",
             "--heartbeat-timeout", str(heartbeat_timeout),
+            "--wait-poll", "0.1",
         ]  # fmt: skip
         self.proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.pid = self.proc.pid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ from agentkit.background import (
     RunStore,
     RunTimeout,
 )
+from agentkit.background.config import REPLAY_PROTOCOL
 from tests.background import bg_fake_agent
 from tests.background.conftest import DATABASES, database
 from tests.background.harness import REPO, RUNNER
@@ -67,6 +69,32 @@ def test_a_run_returns_its_result_and_logs_its_events_and_steps(store: RunStore,
     assert status.executor_id == "unit"
     assert [s.name for s in store.steps(handle.id)] == ["agentkit.model:model", "agentkit.tool:append"] * 3
     assert handle.id in {s.id for s in store.list(state=RunState.SUCCEEDED)}
+
+
+async def test_events_read_asynchronously_from_an_offset_and_typed(backend: DurableBackend, tmp_path: Path) -> None:
+    from agentkit.events import FinalResultEvent, ToolCallEnd
+    from tests.background import bg_agents
+
+    effects = tmp_path / "lines.txt"
+    handle = bg_agents.writer.start(f"typed 2 {effects} 0", deps={"path": str(effects)})
+    live = [entry async for entry in handle.aevents()]  # follows the run until it finishes
+    assert live == list(handle.events(follow=False))
+    assert [e.seq for e in live] == list(range(len(live)))
+    typed = [entry.event for entry in live]
+    assert sum(isinstance(e, ToolCallEnd) for e in typed) == 2
+    assert isinstance(typed[-1], FinalResultEvent) and typed[-1].output == "typed:m2"
+    tail = [entry async for entry in handle.aevents(offset=live[-2].seq + 1, follow=False)]
+    assert tail == live[-1:]
+
+
+def test_entries_of_custom_runners_are_not_typed_events(store: RunStore, tmp_path: Path) -> None:
+    from agentkit.background import BackgroundError
+
+    handle = store.start(_spec(tmp_path / "fx.txt", turns=1))
+    handle.result(timeout=10)
+    [entry] = handle.events()
+    with pytest.raises(BackgroundError, match=r"Event 0 \('turn'\) .* not an agentkit event .* read its .data"):
+        _ = entry.event
 
 
 def test_starting_twice_with_one_id_makes_one_run(store: RunStore, tmp_path: Path) -> None:
@@ -178,7 +206,7 @@ def test_runs_of_another_version_are_left_alone_and_reported(backend: DurableBac
         time.sleep(0.3)
         assert handle.status().state is RunState.QUEUED
         stuck = backend.store.stuck_runs()
-        assert [(s.id, s.app_version) for s in stuck] == [(handle.id, "agentkit-r1-old-code")]
+        assert [(s.id, s.app_version) for s in stuck] == [(handle.id, f"agentkit-r{REPLAY_PROTOCOL}-old-code")]
         handle.cancel()
     finally:
         old.close()
@@ -216,6 +244,13 @@ async def test_the_in_process_step_runner_calls_through_with_idempotency_keys() 
     assert await steps.tool_call("t", tool) == "run-1:1"
     await steps.emit({"kind": "x"})
     assert events == [{"kind": "x"}]
+    steps.send("go", "early")
+    assert await steps.receive("go") == "early"
+    later = asyncio.ensure_future(steps.receive("go"))
+    await asyncio.sleep(0.01)
+    assert not later.done()
+    steps.send("go", "late")
+    assert await later == "late"
 
 
 def test_importing_the_package_does_not_import_dbos() -> None:

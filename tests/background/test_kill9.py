@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentkit.background import DurableConfig, RunHandle, RunSpec, RunStore
+from agentkit.background import DurableConfig, RunHandle, RunSpec, RunStore, start_run
 from tests.background import bg_agents
+from tests.background import bg_approval_agents as approval_agents
 from tests.background.harness import (
     RUNNER,
     SideEffects,
@@ -139,8 +140,6 @@ def test_when_one_of_two_workers_is_killed_the_other_finishes_its_runs(db_url: s
 
 def test_agent_runs_survive_a_worker_killed_mid_run(db_url: str, tmp_path: Path) -> None:
     """The real agent loop (scripted model, a mutating tool appending to a file), killed and restarted."""
-    from agentkit.background import start_run
-
     test = CrashTest(db_url, tmp_path / "effects.txt", _seeded(), 30.0, call_id=bg_agents.call_id_of)
     worker = test.worker("w1")
     config = DurableConfig(system_db_url=db_url, executor_id="test-client")
@@ -170,3 +169,43 @@ def test_agent_runs_survive_a_worker_killed_mid_run(db_url: str, tmp_path: Path)
     finally:
         worker.stop()
         store.close()
+
+
+def _restarted(worker: Worker, db_url: str) -> Worker:
+    worker.kill()
+    worker = Worker(db_url, "w1")  # the same executor id: takes its runs back at once
+    worker.wait_ready()
+    return worker
+
+
+def test_a_run_waiting_for_approval_survives_kills_and_is_never_asked_twice(db_url: str, tmp_path: Path) -> None:
+    effects = tmp_path / "effects.txt"
+    config = DurableConfig(system_db_url=db_url, executor_id="test-client")
+    store = RunStore(config)
+    worker = Worker(db_url, "w1")
+    worker.wait_ready()
+    try:
+        handle = start_run(
+            approval_agents.refunder,
+            f"k refund 1 {effects} 1.0",  # the answer after the tool takes 1 s
+            deps={"path": str(effects)},
+            agent_ref=approval_agents.REF,
+            config=config,
+            execute=False,
+        )
+        handle.wait_for_approval(timeout=20)
+        worker = _restarted(worker, db_url)  # killed while it waits
+        assert [p.call_id for p in handle.wait_for_approval(timeout=20)] == ["k-c0"]
+        handle.approve("k-c0")  # from this process: the worker is another one
+        wait_for_lines(effects, 3)  # the first answer, the tool, the final answer (in flight)
+        worker = _restarted(worker, db_url)  # killed after the decision: it must not be asked again
+        assert handle.result(timeout=20).output == "refunded k-o0"
+        kinds = [e.kind for e in handle.events(follow=False)]
+        names = [s.name for s in store.steps(handle.id)]
+    finally:
+        worker.stop()
+        store.close()
+    assert approval_agents.tool_runs(str(effects)) == ["k-o0"]
+    assert (kinds.count("approval_requested"), kinds.count("approval_decided"), names.count("DBOS.recv")) == (1, 1, 1)
+    models = [line.split()[1] for line in effects.read_text().splitlines() if line.startswith("model ")]
+    assert models == ["k:m0", "k:m1", "k:m1"], "only the answer in flight at the second kill runs again"

@@ -92,9 +92,11 @@ def private_tmp(workdir: str, size: int, keep_visible: list[str]) -> None:
     code writes there outlives the run; ``workdir`` is bind-mounted back at its own path."""
     keep = os.open(workdir, os.O_PATH | os.O_CLOEXEC)
     for directory in ("/tmp", "/var/tmp", "/dev/shm"):
-        hides_interpreter = any(p == directory or p.startswith(directory + "/") for p in keep_visible)
-        if os.path.isdir(directory) and not os.path.islink(directory) and not hides_interpreter:
-            _mount("tmpfs", directory, "tmpfs", _MS_NOSUID | _MS_NODEV, f"mode=1777,size={size}")
+        if not os.path.isdir(directory) or os.path.islink(directory) or directory in keep_visible:
+            continue
+        # An interpreter installed below the directory (a venv in /tmp/...) stays reachable.
+        inside = {p[len(directory) + 1 :].split("/")[0] for p in keep_visible if p.startswith(directory + "/")}
+        _cover(directory, inside, f"mode=1777,size={size}")
     os.makedirs(workdir, exist_ok=True)
     _mount(f"/proc/self/fd/{keep}", workdir, None, _MS_BIND)
     os.close(keep)
@@ -133,10 +135,10 @@ def _private_ancestor(path: str) -> tuple[str, str] | None:
     return None
 
 
-def _cover(directory: str, keep: set[str]) -> None:
+def _cover(directory: str, keep: set[str], options: str = "mode=0755,size=64k") -> None:
     """Mount an empty tmpfs on ``directory`` and bind-mount the entries ``keep`` back into it."""
     fds = {name: os.open(os.path.join(directory, name), os.O_PATH | os.O_CLOEXEC) for name in keep}
-    _mount("tmpfs", directory, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=64k")
+    _mount("tmpfs", directory, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
     for name, fd in fds.items():
         target = os.path.join(directory, name)
         if stat.S_ISDIR(os.fstat(fd).st_mode):
