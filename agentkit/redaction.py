@@ -61,7 +61,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), REDACTED),  # JWT
 )
 
+_TOKEN_HINT = re.compile(r"sk-|AKIA|gh[pousr]_|github_pat_|AIza|xox[abprs]-|hf_|eyJ")
+"""Cheap first look: text that matches neither this nor a secret key name has nothing to scrub."""
+
 _registered: set[str] = set()
+_env_cache: tuple[int, list[str]] = (0, [])
 
 
 def add_secret(value: str) -> None:
@@ -79,15 +83,27 @@ def is_secret_key(name: str) -> bool:
 
 
 def _known_values() -> list[str]:
-    env = [v for k, v in os.environ.items() if len(v) >= _MIN_SECRET_LENGTH and _SECRET_ENV_NAME.search(k)]
-    return sorted({*env, *_registered}, key=len, reverse=True)
+    """Secret values from the environment and :func:`add_secret`, longest first (recomputed only when
+    the environment or the registered set changes)."""
+    global _env_cache
+    fingerprint = hash((tuple(os.environ.items()), frozenset(_registered)))
+    if _env_cache[0] != fingerprint:
+        env = [v for k, v in os.environ.items() if len(v) >= _MIN_SECRET_LENGTH and _SECRET_ENV_NAME.search(k)]
+        _env_cache = (fingerprint, sorted({*env, *_registered}, key=len, reverse=True))
+    return _env_cache[1]
 
 
 def redact_text(text: str) -> str:
     """``text`` with every recognisable secret replaced by ``[REDACTED]``."""
-    for value in _known_values():
+    return _redact_text(text, _known_values())
+
+
+def _redact_text(text: str, known: list[str]) -> str:
+    for value in known:
         if value in text:
             text = text.replace(value, REDACTED)
+    if not (_TOKEN_HINT.search(text) or _SECRET_KEY.search(text)):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
@@ -95,19 +111,23 @@ def redact_text(text: str) -> str:
 
 def redact_value(value: Any) -> Any:
     """A copy of JSON-like ``value`` with secrets scrubbed from strings and secret-named keys blanked."""
+    return _redact_value(value, _known_values())
+
+
+def _redact_value(value: Any, known: list[str]) -> Any:
     if isinstance(value, str):
-        return redact_text(value)
+        return _redact_text(value, known)
     if isinstance(value, Mapping):
-        return {k: _redact_item(k, v) for k, v in value.items()}
+        return {k: _redact_item(k, v, known) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact_value(v) for v in value]
+        return [_redact_value(v, known) for v in value]
     return value
 
 
-def _redact_item(key: Any, value: Any) -> Any:
+def _redact_item(key: Any, value: Any, known: list[str]) -> Any:
     if isinstance(key, str) and is_secret_key(key) and isinstance(value, str) and value:
         return REDACTED
-    return redact_value(value)
+    return _redact_value(value, known)
 
 
 def redact_event(event: AgentEvent, registry: ToolRegistry | None = None) -> AgentEvent:
