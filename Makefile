@@ -28,7 +28,7 @@ demo: $(VENV)/.demo-installed
 test: $(VENV)/.dev-installed
 	bash scripts/system_deps.sh
 	$(MAKE) lint typecheck
-	bash scripts/with_postgres.sh $(BIN)/python -m pytest -q --nbmake tests examples
+	bash scripts/with_postgres.sh $(BIN)/python -m pytest -q --durations=10 --nbmake tests examples
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q -d /tmp/agentkit-site
 
 lint: $(VENV)/.dev-installed
