@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from agentkit.agent import Agent, RunOptions
-from agentkit.messages import ModelRequest, ModelResponse
-from agentkit.strategies._select import AnswerKey, default_key
-from agentkit.strategies._session import Session, StrategyConfig, gather_branches
+from agentkit.agent import AgentRun
+from agentkit.strategies._select import AnswerKey
+from agentkit.strategies._session import gather_branches
+from agentkit.strategies._step_search import StepSearch
 from agentkit.strategies._tools import ToolPolicy
 from agentkit.strategies._tree import Path, Search, check_search_args
-from agentkit.strategies.result import StrategyResult
-from agentkit.strategies.step_scorers import Aggregate, StepScorerLike, as_step_scorer
+from agentkit.strategies.step_scorers import Aggregate, StepScorerLike
 
 __all__ = ["DVTS"]
 
 
-class DVTS:
+class DVTS(StepSearch):
     """``subtrees`` independent searches, each expanding its one current branch into ``width`` steps.
 
     Splitting the compute into independent subtrees keeps the answers diverse where one beam search
@@ -45,38 +43,20 @@ class DVTS:
         tools: ToolPolicy | None = None,
     ) -> None:
         check_search_args(self.name, subtrees=subtrees, width=width, max_steps=max_steps, aggregate=aggregate)
+        super().__init__(
+            step_scorer=step_scorer,
+            aggregate=aggregate,
+            max_steps=max_steps,
+            weighted=weighted,
+            key=key,
+            concurrency=concurrency,
+            tools=tools,
+        )
         self.subtrees = subtrees
         self.width = width
-        self.scorer = as_step_scorer(step_scorer)
-        self.aggregate = aggregate
-        self.max_steps = max_steps
-        self.weighted = weighted
-        self.key = key or default_key
-        self.config = StrategyConfig(concurrency, tools or ToolPolicy())
 
-    async def run(
-        self,
-        agent: Agent[Any, Any],
-        prompt: str,
-        *,
-        deps: Any,
-        message_history: Sequence[ModelRequest | ModelResponse] | None,
-        options: RunOptions,
-    ) -> StrategyResult[Any]:
-        """Run the subtrees concurrently, then choose among their answers."""
-        session = Session(
-            self.name, agent, prompt, deps=deps, history=message_history, options=options, config=self.config
-        )
-        search = Search(session, self.scorer, self.aggregate)
-        async with agent.iter(
-            prompt, deps=deps, message_history=message_history, options=session.options_for("root")
-        ) as run:
-            await gather_branches([self._subtree(search, Path(run, f"t{s}")) for s in range(self.subtrees)])
-        choice = search.choose(self.weighted, self.key)
-        if choice is None:
-            raise session.no_answer(search.candidates, f"Raise max_steps (now {self.max_steps}) or the budget.")
-        (chosen, reason), votes = choice
-        return await session.finish(search.candidates, chosen, reason, votes)
+    async def _explore(self, search: Search, root: AgentRun[Any]) -> None:
+        await gather_branches([self._subtree(search, Path(root, f"t{s}")) for s in range(self.subtrees)])
 
     async def _subtree(self, search: Search, current: Path) -> None:
         for _ in range(self.max_steps):

@@ -1,0 +1,70 @@
+"""What beam search and DVTS share: their settings, the root run, and choosing among the answers."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from agentkit.agent import Agent, AgentRun, RunOptions
+from agentkit.messages import ModelRequest, ModelResponse
+from agentkit.strategies._select import AnswerKey, default_key
+from agentkit.strategies._session import Session, StrategyConfig
+from agentkit.strategies._tools import ToolPolicy
+from agentkit.strategies._tree import Search
+from agentkit.strategies.result import StrategyResult
+from agentkit.strategies.step_scorers import Aggregate, StepScorerLike, as_step_scorer
+
+__all__ = ["StepSearch"]
+
+
+class StepSearch(ABC):
+    """A search over agent steps: expand from the root run, score steps, choose a finished answer."""
+
+    name: str
+
+    def __init__(
+        self,
+        *,
+        step_scorer: StepScorerLike,
+        aggregate: Aggregate,
+        max_steps: int,
+        weighted: bool,
+        key: AnswerKey | None,
+        concurrency: int | None,
+        tools: ToolPolicy | None,
+    ) -> None:
+        self.scorer = as_step_scorer(step_scorer)
+        self.aggregate = aggregate
+        self.max_steps = max_steps
+        self.weighted = weighted
+        self.key = key or default_key
+        self.config = StrategyConfig(concurrency, tools or ToolPolicy())
+
+    async def run(
+        self,
+        agent: Agent[Any, Any],
+        prompt: str,
+        *,
+        deps: Any,
+        message_history: Sequence[ModelRequest | ModelResponse] | None,
+        options: RunOptions,
+    ) -> StrategyResult[Any]:
+        """Search from the root run, then choose among the finished branches."""
+        session = Session(
+            self.name, agent, prompt, deps=deps, history=message_history, options=options, config=self.config
+        )
+        search = Search(session, self.scorer, self.aggregate)
+        async with agent.iter(
+            prompt, deps=deps, message_history=message_history, options=session.options_for("root")
+        ) as run:
+            await self._explore(search, run)
+        choice = search.choose(self.weighted, self.key)
+        if choice is None:
+            raise session.no_answer(search.candidates, f"Raise max_steps (now {self.max_steps}) or the budget.")
+        (chosen, reason), votes = choice
+        return await session.finish(search.candidates, chosen, reason, votes)
+
+    @abstractmethod
+    async def _explore(self, search: Search, root: AgentRun[Any]) -> None:
+        """Grow the tree from ``root`` (the root :class:`~agentkit.agent.AgentRun`)."""
