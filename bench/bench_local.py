@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench_local_direct import BenchConfig, DirectMeasure, Measure, Measurement, Sample, report
-from openai import OpenAI
 
 from agentkit import Agent, ModelSettings, tool
 from agentkit.messages import ModelRequest, SystemPart, UserPart
@@ -97,19 +96,14 @@ class PromptedRequestMeasure:
         self._model = None
 
 
-class DirectPromptedMeasure:
+class DirectPromptedMeasure(DirectMeasure):
     """The request prompted mode sends (tools' system prompt + JSON schema), sent straight to llama.cpp."""
 
     label = "direct prompted request"
 
     def __init__(self, tools: Sequence[Any]) -> None:
+        super().__init__()
         self._spec = ActionSpec(tuple(t.definition for t in tools))
-        self._client: OpenAI | None = None
-        self._model = ""
-
-    def open(self, server: LlamaServer) -> None:
-        self._client = OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0)
-        self._model = server.model_name
 
     def once(self, config: BenchConfig) -> Sample:
         if self._client is None:
