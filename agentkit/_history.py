@@ -9,13 +9,14 @@ __all__ = ["strip_foreign_reasoning"]
 
 def strip_foreign_reasoning(
     messages: list[ModelRequest | ModelResponse], provider: str
-) -> tuple[list[ModelRequest | ModelResponse], int]:
-    """A copy of ``messages`` for ``provider``, and how many reasoning parts lost their opaque state.
+) -> tuple[list[ModelRequest | ModelResponse], dict[str, int]]:
+    """A copy of ``messages`` for ``provider``, and how many reasoning parts lost their opaque state, by
+    the provider that produced them.
 
     Reasoning parts carrying ids, signatures or encrypted content from another provider would be
     rejected; they keep their readable text but lose the opaque fields. The original list is unchanged.
     """
-    stripped = 0
+    stripped: dict[str, int] = {}
     out: list[ModelRequest | ModelResponse] = []
     for message in messages:
         if not isinstance(message, ModelResponse) or not _has_foreign(message, provider):
@@ -24,7 +25,8 @@ def strip_foreign_reasoning(
         parts: list[ResponsePart] = []
         for part in message.parts:
             if isinstance(part, ReasoningPart) and part.has_opaque_state and part.provider != provider:
-                stripped += 1
+                source = part.provider or "unknown"
+                stripped[source] = stripped.get(source, 0) + 1
                 if part.content:
                     parts.append(ReasoningPart(content=part.content))
             else:

@@ -239,9 +239,9 @@ async def _history_for(config: RunConfig[Any], state: RunState) -> Messages:
         await config.emit(
             ModelSwitched(
                 run_id=config.run_id,
-                from_provider=None,
+                from_provider=", ".join(sorted(stripped)),
                 to_provider=config.model.provider,
-                stripped_parts=stripped,
+                stripped_parts=sum(stripped.values()),
             )
         )
     return history

@@ -470,7 +470,10 @@ def test_model_switch_strips_foreign_reasoning_state() -> None:
     sent = other.requests[0].messages[1]
     assert isinstance(sent, ModelResponse)
     assert sent.parts[0].model_dump(exclude_defaults=True) == {"content": "hmm"}
-    assert [e.kind for e in result.events if e.kind == "model_switched"] == ["model_switched"]
+    switched = [e for e in result.events if e.kind == "model_switched"]
+    assert [(e.from_provider, e.to_provider, e.stripped_parts) for e in switched] == [  # type: ignore[union-attr]
+        ("openai", "anthropic", 1)
+    ]
     # The user's transcript keeps everything.
     assert result.messages[1].parts[0].encrypted_content == "enc"  # type: ignore[union-attr]
 
