@@ -78,7 +78,13 @@ _LAZY: dict[str, str] = {
 }
 
 
+_SUBMODULES = frozenset({"approval", "events", "messages", "models", "runs", "strategies", "testing", "tracing"})
+"""Submodules reachable as attributes without an import (``agentkit.runs.get(run_id)``)."""
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"agentkit.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'agentkit' has no attribute {name!r}")

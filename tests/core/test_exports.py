@@ -29,3 +29,12 @@ def test_unknown_name_is_a_clear_attribute_error() -> None:
 def test_testing_exports_resolve() -> None:
     for name in agentkit.testing.__all__:
         assert getattr(agentkit.testing, name) is not None
+
+
+def test_submodules_load_on_attribute_access() -> None:
+    import subprocess
+    import sys
+
+    code = "import agentkit; print(agentkit.runs.get.__module__, agentkit.strategies.BestOfN.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["agentkit.runs", "BestOfN"]
