@@ -378,12 +378,17 @@ async def _run_tools(calls: list[ToolCall], config: RunConfig[Any], state: RunSt
     async def run(call: ToolCall) -> ToolOutcome:
         return await _run_call(call, step, config, state)
 
+    async def ended(outcomes: list[ToolOutcome]) -> None:
+        for outcome in outcomes:
+            await _emit_end(outcome, step, config)
+
     registry = config.registry
     outcomes = await run_calls(
         calls[:allowed],
         run,
         lambda c: (t := registry.get(c.name)) is not None and t.parallel_safe,
         config.max_parallel_tools,
+        ended,
     )
     state.usage = state.usage + Usage(tool_calls=len(outcomes))
     _count_failures(outcomes, config, state)
@@ -410,6 +415,11 @@ async def _run_call(call: ToolCall, step: int, config: RunConfig[Any], state: Ru
     else:
         ctx = _context(call, step, config, state)
         outcome = await run_one(call, tool, ctx, config.invoke_tool, config.registry.names)
+    return outcome
+
+
+async def _emit_end(outcome: ToolOutcome, step: int, config: RunConfig[Any]) -> None:
+    call = outcome.call
     await config.emit(
         ToolCallEnd(
             run_id=config.run_id,
@@ -421,7 +431,6 @@ async def _run_call(call: ToolCall, step: int, config: RunConfig[Any], state: Ru
             is_error=outcome.failed,
         )
     )
-    return outcome
 
 
 async def _refusal_reason(

@@ -101,8 +101,13 @@ async def run_calls(
     run: Callable[[ToolCall], Awaitable[ToolOutcome]],
     parallel_safe: Callable[[ToolCall], bool],
     max_parallel: int,
+    after_batch: Callable[[list[ToolOutcome]], Awaitable[None]],
 ) -> list[ToolOutcome]:
-    """Run ``calls`` in batches: consecutive parallel-safe calls together, others alone; keep order."""
+    """Run ``calls`` in batches: consecutive parallel-safe calls together, others alone; keep order.
+
+    ``after_batch`` gets each batch's outcomes in call order (not completion order), so what it records
+    is the same on every replay of a durable run.
+    """
     limit = asyncio.Semaphore(max_parallel)
 
     async def limited(call: ToolCall) -> ToolOutcome:
@@ -110,13 +115,14 @@ async def run_calls(
             return await run(call)
 
     outcomes: list[ToolOutcome] = []
-    batch: list[ToolCall] = []
+    batches: list[list[ToolCall]] = []
     for call in calls:
-        if parallel_safe(call):
-            batch.append(call)
-            continue
-        outcomes += await asyncio.gather(*(limited(c) for c in batch))
-        batch = []
-        outcomes.append(await run(call))
-    outcomes += await asyncio.gather(*(limited(c) for c in batch))
+        if parallel_safe(call) and batches and parallel_safe(batches[-1][0]):
+            batches[-1].append(call)
+        else:
+            batches.append([call])
+    for batch in batches:
+        done = list(await asyncio.gather(*(limited(c) for c in batch)))
+        await after_batch(done)
+        outcomes += done
     return outcomes

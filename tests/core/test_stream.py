@@ -69,3 +69,25 @@ async def test_consumer_can_stop_early() -> None:
     async for event in agent.stream("x"):
         if event.kind == "model_request":
             break
+
+
+async def test_tool_call_ends_follow_call_order_within_a_parallel_batch() -> None:
+    import asyncio
+
+    @tool(side_effect="pure")
+    async def wait(seconds: float) -> float:
+        """Sleep."""
+        await asyncio.sleep(seconds)
+        return seconds
+
+    calls = response(call("wait", seconds=0.2, id="slow"), call("wait", seconds=0.0, id="fast"))
+    events = await collect(Agent(ScriptedModel([calls, "done"]), tools=[wait]), "x")
+    tool_events = [
+        (e.kind, getattr(e, "call_id", None) or e.call.id) for e in events if e.kind.startswith("tool_call_")
+    ]  # type: ignore[union-attr]
+    assert [t for t in tool_events if t[0] != "tool_call_delta"] == [
+        ("tool_call_start", "slow"),
+        ("tool_call_start", "fast"),
+        ("tool_call_end", "slow"),  # the fast call finished first, but the log follows the call order
+        ("tool_call_end", "fast"),
+    ]
