@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from abc import abstractmethod
 from typing import Any
 
-from agentkit.agent import Agent, AgentRun, RunOptions
-from agentkit.messages import ModelRequest, ModelResponse
+from agentkit.agent import AgentRun
 from agentkit.strategies._select import AnswerKey, default_key
 from agentkit.strategies._session import Session, StrategyConfig
+from agentkit.strategies._strategy import SessionStrategy
 from agentkit.strategies._tools import ToolPolicy
 from agentkit.strategies._tree import Search
 from agentkit.strategies.result import StrategyResult
@@ -18,10 +17,8 @@ from agentkit.strategies.step_scorers import Aggregate, StepScorerLike, as_step_
 __all__ = ["StepSearch"]
 
 
-class StepSearch(ABC):
+class StepSearch(SessionStrategy):
     """A search over agent steps: expand from the root run, score steps, choose a finished answer."""
-
-    name: str
 
     def __init__(
         self,
@@ -41,22 +38,11 @@ class StepSearch(ABC):
         self.key = key or default_key
         self.config = StrategyConfig(concurrency, tools or ToolPolicy())
 
-    async def run(
-        self,
-        agent: Agent[Any, Any],
-        prompt: str,
-        *,
-        deps: Any,
-        message_history: Sequence[ModelRequest | ModelResponse] | None,
-        options: RunOptions,
-    ) -> StrategyResult[Any]:
+    async def _run(self, session: Session) -> StrategyResult[Any]:
         """Search from the root run, then choose among the finished branches."""
-        session = Session(
-            self.name, agent, prompt, deps=deps, history=message_history, options=options, config=self.config
-        )
         search = Search(session, self.scorer, self.aggregate)
-        async with agent.iter(
-            prompt, deps=deps, message_history=message_history, options=session.options_for("root")
+        async with session.agent.iter(
+            session.prompt, deps=session.deps, message_history=session.history, options=session.options_for("root")
         ) as run:
             await self._explore(search, run)
         choice = search.choose(self.weighted, self.key)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from agentkit.agent import Agent, RunOptions
 from agentkit.exceptions import UserError
-from agentkit.messages import ModelRequest, ModelResponse
 from agentkit.strategies._select import AnswerKey, best_scored, default_key, weighted_best
 from agentkit.strategies._session import Session, StrategyConfig, gather_branches
+from agentkit.strategies._strategy import SessionStrategy
 from agentkit.strategies._tools import ToolPolicy
 from agentkit.strategies.result import Candidate, StrategyResult
 from agentkit.strategies.verifiers import VerifierLike, as_verifier
@@ -17,7 +15,7 @@ from agentkit.strategies.verifiers import VerifierLike, as_verifier
 __all__ = ["BestOfN"]
 
 
-class BestOfN:
+class BestOfN(SessionStrategy):
     """Run the agent ``n`` times independently and return the run the verifier scores highest.
 
     With ``weighted=True`` the scores of candidates with the same answer (``key``, default: equal
@@ -47,19 +45,8 @@ class BestOfN:
         self.key = key or default_key
         self.config = StrategyConfig(concurrency, tools or ToolPolicy())
 
-    async def run(
-        self,
-        agent: Agent[Any, Any],
-        prompt: str,
-        *,
-        deps: Any,
-        message_history: Sequence[ModelRequest | ModelResponse] | None,
-        options: RunOptions,
-    ) -> StrategyResult[Any]:
+    async def _run(self, session: Session) -> StrategyResult[Any]:
         """Run the branches, verify each as soon as it finishes, choose."""
-        session = Session(
-            self.name, agent, prompt, deps=deps, history=message_history, options=options, config=self.config
-        )
         candidates = await gather_branches([self._branch(session, i) for i in range(self.n)])
         finished = [c for c in candidates if c.finished]
         if not finished:

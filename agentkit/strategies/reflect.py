@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from agentkit.agent import Agent, RunOptions
 from agentkit.exceptions import UserError
-from agentkit.messages import ModelRequest, ModelResponse
 from agentkit.models import Model
 from agentkit.prompts import render
 from agentkit.strategies._judge import Critique, Judge, answer_text
 from agentkit.strategies._session import Session, StrategyConfig
+from agentkit.strategies._strategy import SessionStrategy
 from agentkit.strategies._tools import ToolPolicy
 from agentkit.strategies.result import Candidate, StrategyResult
 from agentkit.strategies.verifiers import Verdict, Verifier, VerifierLike, VerifyContext, as_verifier
@@ -33,7 +31,7 @@ class ModelCritic:
         return Verdict(1.0 if critique.accept else 0.0, critique.accept, critique.critique)
 
 
-class Reflect:
+class Reflect(SessionStrategy):
     """Draft an answer, have a critic review it, and revise with the critique, up to ``max_rounds`` times.
 
     The critic is any verifier (its ``feedback`` becomes the critique; a :class:`TestsVerifier`'s
@@ -58,19 +56,8 @@ class Reflect:
         self.critic: Verifier = as_verifier(critic) if critic is not None else ModelCritic()
         self.config = StrategyConfig(concurrency, tools or ToolPolicy())
 
-    async def run(
-        self,
-        agent: Agent[Any, Any],
-        prompt: str,
-        *,
-        deps: Any,
-        message_history: Sequence[ModelRequest | ModelResponse] | None,
-        options: RunOptions,
-    ) -> StrategyResult[Any]:
+    async def _run(self, session: Session) -> StrategyResult[Any]:
         """Draft, then critique and revise."""
-        session = Session(
-            self.name, agent, prompt, deps=deps, history=message_history, options=options, config=self.config
-        )
         candidates = [await session.run_whole(0)]
         accepted = await self._rounds(session, candidates)
         if accepted is not None:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from agentkit.agent import Agent, RunOptions
 from agentkit.exceptions import UserError
-from agentkit.messages import ModelRequest, ModelResponse
 from agentkit.strategies._select import AnswerKey, default_key, majority
 from agentkit.strategies._session import Session, StrategyConfig, gather_branches
+from agentkit.strategies._strategy import SessionStrategy
 from agentkit.strategies._tools import ToolPolicy
 from agentkit.strategies.result import StrategyResult
 
 __all__ = ["SelfConsistency"]
 
 
-class SelfConsistency:
+class SelfConsistency(SessionStrategy):
     """Run the agent ``k`` times and return the answer given most often.
 
     Answers are compared on the validated typed output (``output_type=int`` already makes ``"42"`` and
@@ -41,19 +39,8 @@ class SelfConsistency:
         self.key = key or default_key
         self.config = StrategyConfig(concurrency, tools or ToolPolicy())
 
-    async def run(
-        self,
-        agent: Agent[Any, Any],
-        prompt: str,
-        *,
-        deps: Any,
-        message_history: Sequence[ModelRequest | ModelResponse] | None,
-        options: RunOptions,
-    ) -> StrategyResult[Any]:
+    async def _run(self, session: Session) -> StrategyResult[Any]:
         """Run the branches and count the votes."""
-        session = Session(
-            self.name, agent, prompt, deps=deps, history=message_history, options=options, config=self.config
-        )
         candidates = await gather_branches([session.run_whole(i) for i in range(self.k)])
         finished = [c for c in candidates if c.finished]
         if not finished:
