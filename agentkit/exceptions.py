@@ -1,8 +1,15 @@
-"""Errors raised to the user. Each message names the problem and the fix."""
+"""Errors raised to the user. Each message names the problem and the fix.
+
+The model errors (:class:`ModelHTTPError`, :class:`ModelConnectionError` and its subclasses) carry text
+a provider sent back; it passes through :mod:`agentkit.redaction` first, so an API key a server echoes
+never reaches the message, ``args`` or ``body``.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from agentkit.redaction import redact_text, redact_value
 
 if TYPE_CHECKING:
     from agentkit.messages import ModelRequest, ModelResponse
@@ -13,6 +20,7 @@ __all__ = [
     "BudgetExceeded",
     "ModelConnectionError",
     "ModelHTTPError",
+    "ModelResponseError",
     "ModelRetry",
     "ModelStreamError",
     "OutputValidationError",
@@ -93,6 +101,7 @@ class ModelConnectionError(AgentkitError):
     """
 
     def __init__(self, model_name: str, detail: str, attempts: int = 1) -> None:
+        detail = redact_text(detail)
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         super().__init__(
             f"Request to model {model_name!r} failed{tries}: {detail}. Check that the server at the "
@@ -108,6 +117,7 @@ class ModelStreamError(ModelConnectionError):
     """A streamed answer broke off after part of it was already delivered, so it can't be retried."""
 
     def __init__(self, model_name: str, detail: str) -> None:
+        detail = redact_text(detail)
         AgentkitError.__init__(
             self,
             f"The stream from model {model_name!r} broke off after part of the answer was delivered: {detail}. "
@@ -119,10 +129,29 @@ class ModelStreamError(ModelConnectionError):
         self.attempts = 1
 
 
+class ModelResponseError(ModelConnectionError):
+    """The provider answered HTTP 200 with a body that is not valid JSON (cut off or corrupted), and
+    retries ran out. Retried like a dropped connection: the next answer is usually whole."""
+
+    def __init__(self, model_name: str, detail: str, attempts: int = 1) -> None:
+        detail = redact_text(detail)
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        AgentkitError.__init__(
+            self,
+            f"Request to model {model_name!r} failed{tries}: {detail}. Check that base_url points at the "
+            "provider's API itself (not a web page or a proxy that rewrites answers), or allow more attempts "
+            "with RetryPolicy(max_attempts=...).",
+        )
+        self.model_name = model_name
+        self.detail = detail
+        self.attempts = attempts
+
+
 class ModelHTTPError(AgentkitError):
     """A provider answered with an HTTP error that retrying can't fix (or retries ran out)."""
 
     def __init__(self, status_code: int, model_name: str, body: object = None, hint: str = "") -> None:
+        body = redact_text(body) if isinstance(body, str) else redact_value(body)
         message = f"Model {model_name!r} answered HTTP {status_code}: {body}"
         if hint:
             separator = " " if message.endswith((".", "!", "?")) else ". "

@@ -4,8 +4,10 @@ A subclass implements one attempt (:meth:`RetryingModel._request_once`, :meth:`R
 and describes its SDK's exceptions (:meth:`RetryingModel._classify`). This class retries attempts under
 the :class:`~agentkit.models._retry.RetryPolicy`, then tries the fallback models in order.
 
-A stream is retried only until its first event reaches the caller: deltas already delivered can't be
-taken back, so a stream that breaks later raises :class:`~agentkit.models._errors.ModelStreamError`.
+A stream is retried until its first event with content (text, reasoning, a tool call's id, name or
+arguments) reaches the caller, the same rule for every adapter: empty deltas before it are held back
+and dropped with a failed attempt. Deltas already delivered can't be taken back, so a stream that
+breaks later raises :class:`~agentkit.models._errors.ModelStreamError`.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from abc import abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 
 from agentkit._history import strip_foreign_reasoning
+from agentkit.events import ReasoningDelta, TextDelta, ToolCallDelta
 from agentkit.exceptions import AgentkitError, ModelHTTPError
 from agentkit.messages import ModelRequest, ModelResponse
-from agentkit.models._errors import Failure, ModelConnectionError, ModelStreamError
+from agentkit.models._errors import Failure, ModelConnectionError, ModelStreamError, scrub_exception
 from agentkit.models._retry import RetryPolicy, call_with_retry
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams
 from agentkit.settings import ModelSettings
 
-__all__ = ["Messages", "RetryingModel"]
+__all__ = ["Messages", "RetryingModel", "has_content"]
 
 Messages = list[ModelRequest | ModelResponse]
 logger = logging.getLogger("agentkit.models")
@@ -110,12 +113,13 @@ class RetryingModel(Model):
     async def _open_stream(
         self, messages: Messages, settings: ModelSettings, params: RequestParams
     ) -> tuple[list[ModelStreamEvent], AsyncGenerator[ModelStreamEvent, None]]:
-        """Start a stream and read up to its first event (the part that may be retried)."""
+        """Start a stream and read up to its first event with content (the part that may be retried)."""
         stream = self._stream_once(messages, settings, params)
         head: list[ModelStreamEvent] = []
         async for event in stream:
             head.append(event)
-            break
+            if has_content(event):
+                break
         return head, stream
 
     async def _rest_of_stream(self, stream: AsyncIterator[ModelStreamEvent]) -> AsyncIterator[ModelStreamEvent]:
@@ -126,7 +130,7 @@ class RetryingModel(Model):
             failure = self._classify(exc)
             if failure is None:
                 raise
-            raise ModelStreamError(self.model_name, failure.message) from exc
+            raise ModelStreamError(self.model_name, failure.message) from scrub_exception(exc)
 
     # --- fallbacks -------------------------------------------------------------------------------
 
@@ -161,6 +165,15 @@ class RetryingModel(Model):
                     raise
                 failures.append(f"fallback {fallback!r} failed too: {fallback_error}")
         raise _with_notes(error, failures)
+
+
+def has_content(event: ModelStreamEvent) -> bool:
+    """Whether ``event`` shows the user anything (an empty delta does not; ``ResponseDone`` does)."""
+    if isinstance(event, TextDelta | ReasoningDelta):
+        return bool(event.text)
+    if isinstance(event, ToolCallDelta):
+        return bool(event.call_id or event.name or event.args_delta)
+    return True
 
 
 def _with_notes(error: AgentkitError, notes: list[str]) -> AgentkitError:

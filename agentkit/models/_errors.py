@@ -7,22 +7,34 @@ so it works the same for the ``openai`` SDK, litellm and anything else.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from agentkit.exceptions import AgentkitError, ModelConnectionError, ModelHTTPError, ModelStreamError
+from agentkit.exceptions import (
+    AgentkitError,
+    ModelConnectionError,
+    ModelHTTPError,
+    ModelResponseError,
+    ModelStreamError,
+)
+from agentkit.redaction import redact_text, redact_value
 
 __all__ = [
     "RETRYABLE_STATUSES",
     "Failure",
     "IncompleteResponse",
+    "InvalidResponseBody",
     "ModelConnectionError",
     "ModelStreamError",
     "StreamReportedError",
     "final_error",
+    "invalid_json_cause",
     "parse_retry_after",
+    "scrub_exception",
 ]
 
 RETRYABLE_STATUSES: frozenset[int] = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
@@ -31,6 +43,25 @@ RETRYABLE_STATUSES: frozenset[int] = frozenset({408, 409, 425, 429, 500, 502, 50
 
 class IncompleteResponse(Exception):
     """An attempt ended without a complete answer (a stream closed early, a body cut off)."""
+
+
+class InvalidResponseBody(IncompleteResponse):
+    """A provider answered HTTP 200 with a body (or a stream event) that is not valid JSON."""
+
+    def __init__(self, where: str, error: json.JSONDecodeError) -> None:
+        super().__init__(f"{where} answered HTTP 200 with a body that is not valid JSON ({error})")
+
+
+def invalid_json_cause(exc: BaseException) -> json.JSONDecodeError | None:
+    """The ``json.JSONDecodeError`` behind ``exc`` (itself, or in its cause/context chain), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, json.JSONDecodeError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 class StreamReportedError(Exception):
@@ -47,13 +78,20 @@ class StreamReportedError(Exception):
 class Failure:
     """What went wrong with one attempt, in provider-neutral terms.
 
-    ``status`` is the HTTP status (``None`` for connection errors, timeouts and cut-off answers).
+    ``status`` is the HTTP status (``None`` for connection errors, timeouts and cut-off answers);
+    ``invalid_body`` marks an HTTP 200 whose body was not valid JSON. The message and body are
+    redacted (:mod:`agentkit.redaction`): a server that echoes the API key can't put it in an error.
     """
 
     message: str
     status: int | None = None
     retry_after: float | None = None
     body: object = None
+    invalid_body: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact_text(self.message))
+        object.__setattr__(self, "body", redact_value(self.body))
 
     @property
     def retryable(self) -> bool:
@@ -73,6 +111,8 @@ _HINTS: dict[int, str] = {
 
 def final_error(model_name: str, failure: Failure, attempts: int) -> AgentkitError:
     """The error a user sees once ``failure`` is final (not retryable, or retries ran out)."""
+    if failure.invalid_body:
+        return ModelResponseError(model_name, failure.message, attempts)
     if failure.status is None:
         return ModelConnectionError(model_name, failure.message, attempts)
     hint = _HINTS.get(failure.status, "")
@@ -84,6 +124,39 @@ def final_error(model_name: str, failure: Failure, attempts: int) -> AgentkitErr
         )
     text = failure.message.rstrip(". ") if hint else failure.message
     return ModelHTTPError(failure.status, model_name, text, hint)
+
+
+def scrub_exception(exc: BaseException) -> BaseException:
+    """``exc`` and the exceptions chained under it (``__cause__``, ``__context__``), with secrets redacted
+    from their ``args`` and ``message``/``body`` attributes: an SDK error chained under agentkit's own
+    keeps the provider's text, and a printed traceback must not show a key."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        _scrub_one(current)
+        current = current.__cause__ or current.__context__
+    return exc
+
+
+def _scrub_one(exc: BaseException) -> None:
+    exc.args = tuple(_scrubbed(a) for a in exc.args)
+    for name in ("message", "body"):
+        value = getattr(exc, name, None)
+        if value is not None:
+            with contextlib.suppress(AttributeError):  # a read-only property stays as it is
+                setattr(exc, name, _scrubbed(value))
+
+
+def _scrubbed(value: object) -> object:
+    """``value`` redacted: text, bytes (litellm keeps some bodies as bytes) or JSON-like data."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", errors="replace")
+        redacted = redact_text(text)
+        return value if redacted == text else redacted.encode()
+    return redact_value(value)
 
 
 def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING
 
 from agentkit.models._adapter import RetryingModel
+from agentkit.models._loop_close import close_at_loop_end
 from agentkit.models._openai_common import make_client, provider_from_url
 from agentkit.models._retry import RetryPolicy
 from agentkit.models.base import Model
@@ -37,6 +38,7 @@ class OpenAIClientModel(RetryingModel):
         self._api_key, self._base_url, self._given_client = api_key, base_url, client
         self._client: AsyncOpenAI | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._closer: AsyncGenerator[None, None] | None = None
 
     @property
     def model_name(self) -> str:
@@ -53,7 +55,8 @@ class OpenAIClientModel(RetryingModel):
         """The ``AsyncOpenAI`` client, created on first use in each event loop.
 
         An HTTP connection pool belongs to the loop that opened it, so a model used from a new loop
-        (``run_sync`` twice, say) gets a new client instead of reusing dead connections.
+        (``run_sync`` twice, say) gets a new client instead of reusing dead connections, and a client
+        this model created is closed when its loop shuts down (:func:`close_at_loop_end`).
         """
         loop = _running_loop()
         if self._client is None or (self._given_client is None and self._client_loop is not loop):
@@ -61,11 +64,20 @@ class OpenAIClientModel(RetryingModel):
                 provider=self._provider, api_key=self._api_key, base_url=self._base_url, client=self._given_client
             )
             self._client_loop = loop
+            owned = self._given_client is None and loop is not None
+            self._closer = close_at_loop_end(self._client.close) if owned else None
         return self._client
+
+    def _where(self, path: str) -> str:
+        """The endpoint ``path`` (e.g. ``"chat/completions"``) named for error messages."""
+        return f"{self._provider} ({str(self.client.base_url).rstrip('/')}/{path})"
 
     async def close(self) -> None:
         """Close the HTTP client this model created, and fallback models it created."""
-        if self._client is not None and self._given_client is None:
+        closer, self._closer = self._closer, None
+        if closer is not None:
+            await closer.aclose()  # its ``finally`` closes the client (and nothing is left to finalize)
+        elif self._client is not None and self._given_client is None:
             await self._client.close()
         self._client = None
         self._client_loop = None

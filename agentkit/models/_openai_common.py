@@ -7,15 +7,24 @@ imported only inside functions: :mod:`agentkit.models.litellm` uses this module 
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from agentkit.exceptions import UserError
-from agentkit.models._errors import Failure, IncompleteResponse, StreamReportedError, parse_retry_after
+from agentkit.models._errors import (
+    Failure,
+    IncompleteResponse,
+    InvalidResponseBody,
+    StreamReportedError,
+    parse_retry_after,
+)
 from agentkit.models.base import RequestParams
+from agentkit.redaction import add_secret
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -30,9 +39,12 @@ __all__ = [
     "as_list",
     "as_str",
     "classify_openai_error",
+    "invalid_json_guard",
     "json_schema_response_format",
     "make_client",
     "provider_from_url",
+    "resolve_key",
+    "server_url",
     "split_think",
     "tool_choice_mode",
 ]
@@ -75,6 +87,10 @@ _HOST_PROVIDERS = {
 }
 
 
+NO_KEY = "not-needed"
+"""The placeholder key sent to a server that is no known provider's when no key is configured."""
+
+
 def provider_from_url(base_url: str | None) -> str:
     """A provider name for a server: a known provider's name, else the server's host name."""
     if not base_url:
@@ -92,23 +108,70 @@ def make_client(
 ) -> AsyncOpenAI:
     """An ``AsyncOpenAI`` client with its own retries turned off (agentkit's retry policy decides).
 
-    The key comes from ``api_key``, else the provider's environment variable (``OPENAI_API_KEY`` for
-    unknown servers). A custom ``base_url`` without any key gets a placeholder: local servers need none.
+    The key comes from :func:`resolve_key`. The key in use is registered with
+    :func:`agentkit.redaction.add_secret`, so no error, event or log shows it.
     """
     from openai import AsyncOpenAI
 
     if client is not None:
+        add_secret(client.api_key)
         return client.with_options(max_retries=0)
+    key = resolve_key(provider, api_key, base_url)
+    if key != NO_KEY:
+        add_secret(key)
+    return AsyncOpenAI(api_key=key, base_url=server_url(provider, base_url), max_retries=0)
+
+
+def server_url(provider: str, base_url: str | None) -> str | None:
+    """Where requests go: ``base_url``, else the named provider's server, else ``OPENAI_BASE_URL``
+    (``None``: the ``openai`` SDK's default, OpenAI)."""
     server = KNOWN_SERVERS.get(provider, KNOWN_SERVERS["openai"])
-    url = base_url or server.base_url or os.environ.get("OPENAI_BASE_URL")
-    key = api_key or os.environ.get(server.key_env) or os.environ.get("OPENAI_API_KEY")
-    if not key and url:
-        key = "not-needed"
-    if not key:
-        raise UserError(
-            f"No API key for provider {provider!r}: pass api_key=... to the model, or set {server.key_env}."
-        )
-    return AsyncOpenAI(api_key=key, base_url=url, max_retries=0)
+    return base_url or server.base_url or os.environ.get("OPENAI_BASE_URL")
+
+
+def resolve_key(provider: str, api_key: str | None, base_url: str | None) -> str:
+    """The API key to send: ``api_key``, else the environment variable of the key's owner.
+
+    The owner is the provider whose host ``base_url`` names (``api.deepseek.com`` is DeepSeek's), else
+    the named ``provider``. A known provider other than OpenAI gets only its own variable
+    (``DEEPSEEK_API_KEY`` ...), never ``OPENAI_API_KEY``. OpenAI and an unknown server at a custom
+    ``base_url`` get ``OPENAI_API_KEY`` (the ``openai`` SDK's convention). A server that is no known
+    provider's works without any key (local servers need none): a placeholder is sent.
+    """
+    if api_key:
+        return api_key
+    owner = _key_owner(provider, base_url)
+    env_name = KNOWN_SERVERS[owner].key_env if owner in KNOWN_SERVERS else "OPENAI_API_KEY"
+    key = os.environ.get(env_name)
+    if key:
+        return key
+    url = server_url(provider, base_url)
+    if url and _custom_server(provider, url):
+        return NO_KEY
+    if owner == "openai":
+        raise UserError(f"No API key for provider 'openai': pass api_key=... to the model, or set {env_name}.")
+    raise UserError(
+        f"No API key for provider {owner!r}: set {env_name} or pass api_key=... to the model. "
+        "OPENAI_API_KEY is sent only to OpenAI and to servers at a custom base_url, never to another provider."
+    )
+
+
+def _custom_server(provider: str, url: str) -> bool:
+    """Whether ``url`` is nobody's we know (a local server, a proxy): neither the named provider's own
+    server nor a known provider's host."""
+    default = KNOWN_SERVERS[provider].base_url if provider in KNOWN_SERVERS else None
+    return url != default and provider_from_url(url) not in KNOWN_SERVERS
+
+
+def _key_owner(provider: str, base_url: str | None) -> str:
+    """Whose key a request carries: the known provider at ``base_url``'s host, else ``provider``
+    (``"custom"`` for an unnamed server at a custom ``base_url``)."""
+    if base_url:
+        host_provider = provider_from_url(base_url)
+        if host_provider in KNOWN_SERVERS:
+            return host_provider
+        return provider if provider in KNOWN_SERVERS and provider != "openai" else "custom"
+    return provider if provider in KNOWN_SERVERS else "openai"
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -130,10 +193,20 @@ def classify_openai_error(exc: BaseException) -> Failure | None:
     if isinstance(exc, openai.APIError):
         return Failure(f"the provider reported an error: {error_message(exc.body, exc.message)}", body=exc.body)
     if isinstance(exc, IncompleteResponse):
-        return Failure(str(exc))
+        return Failure(str(exc), invalid_body=isinstance(exc, InvalidResponseBody))
     if isinstance(exc, StreamReportedError):
         return Failure(str(exc), status=exc.status, body=exc.body)
     return None
+
+
+@contextmanager
+def invalid_json_guard(where: str) -> Iterator[None]:
+    """Turn a ``json.JSONDecodeError`` (the ``openai`` SDK's own, for an HTTP 200 whose body or stream
+    event is not JSON) into :class:`~agentkit.models._errors.InvalidResponseBody`, which is retried."""
+    try:
+        yield
+    except json.JSONDecodeError as exc:
+        raise InvalidResponseBody(where, exc) from exc
 
 
 def error_message(body: object, default: str) -> str:

@@ -22,7 +22,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from agentkit.exceptions import UserError
-from agentkit.models._errors import Failure, final_error
+from agentkit.models._errors import Failure, final_error, scrub_exception
 
 __all__ = ["AttemptFailed", "Classifier", "RetryPolicy", "call_with_retry"]
 
@@ -164,4 +164,5 @@ async def call_with_retry(
         return await retrying(once)
     except AttemptFailed as exc:
         attempts = int(retrying.statistics.get("attempt_number", 1))
-        raise final_error(model_name, exc.failure, attempts) from exc.__cause__
+        cause = scrub_exception(exc.__cause__) if exc.__cause__ is not None else None
+        raise final_error(model_name, exc.failure, attempts) from cause

@@ -34,6 +34,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from agentkit.exceptions import UserError
 from agentkit.messages import ModelResponse, ReasoningPart, ResponsePart, ToolCall
 from agentkit.models._adapter import Messages, RetryingModel
 from agentkit.models._chat_format import (
@@ -46,11 +47,21 @@ from agentkit.models._chat_format import (
     parse_message,
     parse_tool_calls,
 )
-from agentkit.models._errors import Failure, IncompleteResponse, parse_retry_after
-from agentkit.models._openai_common import as_dict, as_list, as_str, classify_openai_error, error_message
+from agentkit.models._errors import Failure, IncompleteResponse, invalid_json_cause, parse_retry_after
+from agentkit.models._litellm_clients import close_loop_clients, loop_token, using_loop
+from agentkit.models._loop_close import close_at_loop_end
+from agentkit.models._openai_common import (
+    NO_KEY,
+    as_dict,
+    as_list,
+    as_str,
+    classify_openai_error,
+    error_message,
+)
 from agentkit.models._pricing import cost_usd
 from agentkit.models._retry import RetryPolicy
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
+from agentkit.redaction import add_secret
 from agentkit.settings import ModelSettings
 
 __all__ = ["LiteLLMModel", "classify_litellm_error", "import_litellm", "provider_message"]
@@ -75,7 +86,8 @@ class LiteLLMModel(RetryingModel):
     Args:
         model_name: litellm's model name, ``"<provider>/<model>"`` (e.g. ``"anthropic/claude-sonnet-4-5"``,
             ``"gemini/gemini-2.5-pro"``).
-        api_key: The provider's key (default: litellm reads the provider's environment variable).
+        api_key: The provider's key (default: the provider's environment variable; for OpenAI-compatible
+            providers a missing one is a ``UserError``, where litellm would send ``OPENAI_API_KEY``).
         base_url: The provider's endpoint (litellm's ``api_base``), e.g. a proxy or a local emulator.
         provider: Provider name tagging reasoning state (default: the part before ``/``, or litellm's guess).
         retry: The retry policy (litellm's own retries are turned off).
@@ -99,6 +111,7 @@ class LiteLLMModel(RetryingModel):
         self._provider = provider or (model_name.split("/", 1)[0] if "/" in model_name else None)
         self._api_key, self._base_url = api_key, base_url
         self.litellm_kwargs = dict(litellm_kwargs or {})
+        self._loop_closers: dict[object, AsyncGenerator[None, None]] = {}
 
     @property
     def model_name(self) -> str:
@@ -122,12 +135,42 @@ class LiteLLMModel(RetryingModel):
         if _thinking_allowed(chat, self._model_name):
             kwargs.update(_reasoning_fields(settings))
         kwargs.update(_setting_fields(settings, "tools" in kwargs))
-        connection = {"api_key": self._api_key, "api_base": self._base_url, "timeout": settings.timeout_s}
+        connection = {"api_key": self._connection_key(), "api_base": self._base_url, "timeout": settings.timeout_s}
         kwargs.update({key: value for key, value in connection.items() if value is not None})
         kwargs["num_retries"] = 0
         kwargs.update(self.litellm_kwargs)
         kwargs.update(settings.extra_body or {})
         return kwargs
+
+    def _connection_key(self) -> str | None:
+        """The key passed to litellm (``None``: litellm reads the provider's variable itself).
+
+        For OpenAI-compatible providers litellm falls back to ``OPENAI_API_KEY`` when the provider's own
+        variable is unset, sending the OpenAI key to another company: the provider's key is resolved
+        here instead, and a missing one is an error (a placeholder through a custom ``base_url``).
+        """
+        if self._api_key:
+            add_secret(self._api_key)
+            return self._api_key
+        litellm = import_litellm()
+        try:
+            _, provider, key, _ = litellm.get_llm_provider(self._model_name, api_base=self._base_url)
+        except Exception:  # litellm reports an unknown provider itself, on the request
+            return None
+        if provider not in litellm.openai_compatible_providers:
+            return None
+        if key:
+            return str(key)
+        missing = [str(name) for name in litellm.validate_environment(self._model_name).get("missing_keys") or []]
+        if not missing:
+            return None
+        if self._base_url:
+            return NO_KEY
+        raise UserError(
+            f"No API key for litellm provider {provider!r} (model {self._model_name!r}): set "
+            f"{' or '.join(missing)} or pass api_key=... to the model. OPENAI_API_KEY is never sent to "
+            "another provider."
+        )
 
     def _assistant(self, response: ModelResponse) -> JSON:
         message = assistant_message(response, _object_arguments)
@@ -142,27 +185,46 @@ class LiteLLMModel(RetryingModel):
             _restore_provider_fields(message, part.data)
         return message
 
-    async def _request_once(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> ModelResponse:
+    def _litellm(self) -> Any:
+        """litellm, with its HTTP clients of the running loop closed when the loop ends."""
         litellm = import_litellm()
+        token = loop_token(litellm)
+        if token is not None and token not in self._loop_closers:
+            using_loop(token)
+            self._loop_closers[token] = close_at_loop_end(lambda: self._loop_ended(litellm, token))
+        return litellm
+
+    async def _loop_ended(self, litellm: Any, token: object) -> None:
+        self._loop_closers.pop(token, None)
+        await close_loop_clients(litellm, token)
+
+    async def _request_once(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> ModelResponse:
+        litellm = self._litellm()
         response = await litellm.acompletion(**self.build_kwargs(messages, settings, params))
         return self._parse(_dump(response))
 
     async def _stream_once(
         self, messages: Messages, settings: ModelSettings, params: RequestParams
     ) -> AsyncGenerator[ModelStreamEvent, None]:
-        litellm = import_litellm()
+        litellm = self._litellm()
         kwargs = self.build_kwargs(messages, settings, params)
         stream = await litellm.acompletion(**kwargs, stream=True, stream_options={"include_usage": True})
         state = ChatStream(self.provider)
         chunks: list[Any] = []
-        async for chunk in stream:
-            chunks.append(chunk)
-            for event in state.feed(_dump(chunk)):
-                yield event
+        try:
+            async for chunk in stream:
+                chunks.append(chunk)
+                for event in state.feed(_dump(chunk)):
+                    yield event
+        finally:
+            await stream.aclose()  # a stream left early keeps its connection otherwise
         for event in state.flush():
             yield event
         if state.finish_reason is None:
             raise IncompleteResponse("the stream ended before the answer was complete (no finish_reason)")
+        if not (state.usage or state.parts()):
+            # litellm skips events it can't parse and still reports finish_reason "stop"
+            raise IncompleteResponse("the stream ended without any content or usage (cut off, or not parseable)")
         built = litellm.stream_chunk_builder(chunks, messages=kwargs["messages"])
         yield ResponseDone(self._parse(_dump(built)))
 
@@ -194,13 +256,26 @@ class LiteLLMModel(RetryingModel):
         return _with_provider_state(parts + parse_tool_calls(message), message, self.provider)
 
     def _classify(self, exc: BaseException) -> Failure | None:
-        return classify_litellm_error(exc)
+        where = f"{self.provider} via litellm" + (f" ({self._base_url})" if self._base_url else "")
+        return classify_litellm_error(exc, where)
 
 
-def classify_litellm_error(exc: BaseException) -> Failure | None:
+_INVALID_BODY_STATUSES = (None, 200, 500)
+"""Statuses litellm gives an HTTP 200 whose body was not JSON (500 when it maps the openai SDK's error)."""
+
+
+def classify_litellm_error(exc: BaseException, where: str = "the provider") -> Failure | None:
     """Like the ``openai`` classification (litellm's exceptions subclass openai's), plus the provider's
-    message out of litellm's wording and ``Retry-After`` out of ``litellm_response_headers``."""
+    message out of litellm's wording and ``Retry-After`` out of ``litellm_response_headers``.
+
+    litellm wraps a body that is not JSON in one of its errors, with the ``json.JSONDecodeError`` in
+    the chain: that becomes an invalid-body failure, retried like a dropped connection."""
     failure = classify_openai_error(exc)
+    decode_error = invalid_json_cause(exc) if failure is not None else None
+    if failure is not None and decode_error is not None and failure.status in _INVALID_BODY_STATUSES:
+        return Failure(
+            f"{where} answered HTTP 200 with a body that is not valid JSON ({decode_error})", invalid_body=True
+        )
     if failure is None or failure.status is None:
         return failure
     headers = getattr(exc, "litellm_response_headers", None)

@@ -2,7 +2,7 @@
 
 Point it at another server with ``base_url`` (DeepSeek, Kimi/Moonshot, vLLM, llama.cpp, Ollama ...);
 known providers can be named instead (``provider="deepseek"`` uses ``https://api.deepseek.com`` and
-``DEEPSEEK_API_KEY``).
+``DEEPSEEK_API_KEY``, and never sends ``OPENAI_API_KEY`` there).
 
 Reasoning:
 
@@ -47,6 +47,7 @@ from agentkit.models._openai_common import (
     as_list,
     as_str,
     classify_openai_error,
+    invalid_json_guard,
     json_schema_response_format,
 )
 from agentkit.models._pricing import cost_usd
@@ -68,8 +69,10 @@ class OpenAIChatModel(OpenAIClientModel):
 
     Args:
         model_name: e.g. ``"gpt-4.1"``, ``"deepseek-reasoner"``, ``"qwen3-8b"``.
-        api_key: Defaults to the provider's variable (``DEEPSEEK_API_KEY`` ...), else ``OPENAI_API_KEY``;
-            a custom ``base_url`` works without a key.
+        api_key: Defaults to the key owner's variable: a named provider's own (``DEEPSEEK_API_KEY`` ...,
+            never ``OPENAI_API_KEY``; missing is a ``UserError``), else ``OPENAI_API_KEY`` (OpenAI, and
+            any other server at a custom ``base_url``, as the ``openai`` SDK does). A server that is no
+            known provider's works without a key. Errors never show the key.
         base_url: The server (default: the named provider's, else OpenAI / ``OPENAI_BASE_URL``).
         client: A ready ``openai.AsyncOpenAI`` (its own retries are turned off; the policy decides).
         provider: Provider name tagging reasoning state (default: derived from ``base_url``).
@@ -165,7 +168,8 @@ class OpenAIChatModel(OpenAIClientModel):
         body = self.build_body(messages, settings, params)
         if n is not None:
             body["n"] = n
-        completion = await self.client.chat.completions.create(**body, **self._options(settings))
+        with invalid_json_guard(self._where("chat/completions")):
+            completion = await self.client.chat.completions.create(**body, **self._options(settings))
         return self._parse_completion(completion.to_dict())
 
     async def request_choices(
@@ -210,14 +214,17 @@ class OpenAIChatModel(OpenAIClientModel):
         self, messages: Messages, settings: ModelSettings, params: RequestParams
     ) -> AsyncGenerator[ModelStreamEvent, None]:
         body = self.build_body(messages, settings, params)
-        stream = await self.client.chat.completions.create(
-            **body, stream=True, stream_options={"include_usage": True}, **self._options(settings)
-        )
+        where = self._where("chat/completions")
+        with invalid_json_guard(where):
+            stream = await self.client.chat.completions.create(
+                **body, stream=True, stream_options={"include_usage": True}, **self._options(settings)
+            )
         state = ChatStream(self._provider, think_tags=self.think_tags)
         try:
-            async for chunk in stream:
-                for event in state.feed(chunk.to_dict()):
-                    yield event
+            with invalid_json_guard(where):
+                async for chunk in stream:
+                    for event in state.feed(chunk.to_dict()):
+                        yield event
         finally:
             await stream.close()
         for event in state.flush():

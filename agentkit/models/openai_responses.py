@@ -44,6 +44,7 @@ from agentkit.models._openai_common import (
     as_str,
     classify_openai_error,
     error_message,
+    invalid_json_guard,
     tool_choice_mode,
 )
 from agentkit.models._pricing import cost_usd, price_entry
@@ -65,7 +66,8 @@ class OpenAIResponsesModel(OpenAIClientModel):
 
     Args:
         model_name: e.g. ``"o4-mini"``, ``"gpt-5"``.
-        api_key: Defaults to ``OPENAI_API_KEY``.
+        api_key: Defaults to ``OPENAI_API_KEY`` (for OpenAI and a custom ``base_url``; a named provider's
+            own variable for a known provider, see :class:`~agentkit.models.openai_chat.OpenAIChatModel`).
         base_url: Another server speaking the Responses API (default: OpenAI, or ``OPENAI_BASE_URL``).
         client: A ready ``openai.AsyncOpenAI`` (its own retries are turned off; the policy decides).
         provider: The provider name that tags reasoning state (default: from ``base_url``, ``"openai"``).
@@ -128,21 +130,25 @@ class OpenAIResponsesModel(OpenAIClientModel):
 
     async def _request_once(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> ModelResponse:
         body = self.build_body(messages, settings, params)
-        response = await self.client.responses.create(**body, **self._options(settings))
+        with invalid_json_guard(self._where("responses")):
+            response = await self.client.responses.create(**body, **self._options(settings))
         return self._finish(response.to_dict())
 
     async def _stream_once(
         self, messages: Messages, settings: ModelSettings, params: RequestParams
     ) -> AsyncGenerator[ModelStreamEvent, None]:
         body = self.build_body(messages, settings, params)
-        stream = await self.client.responses.create(**body, stream=True, **self._options(settings))
+        where = self._where("responses")
+        with invalid_json_guard(where):
+            stream = await self.client.responses.create(**body, stream=True, **self._options(settings))
         reader = _StreamReader()
         try:
-            async for event in stream:
-                for delta in reader.feed(event.to_dict()):
-                    yield delta
-                if reader.final is not None:
-                    break
+            with invalid_json_guard(where):
+                async for event in stream:
+                    for delta in reader.feed(event.to_dict()):
+                        yield delta
+                    if reader.final is not None:
+                        break
         finally:
             await stream.close()
         if reader.final is None:

@@ -64,6 +64,18 @@ def error_answer(problem: ProviderError) -> JsonAnswer:
     return JsonAnswer(problem.status, encode(problem.body), problem.headers)
 
 
+INVALID_JSON = b'{"id":"emulator-cut","object":"chat.completion","choices":[{"index":0,"message":{"role":"assi'
+"""A complete HTTP body that is JSON cut off in the middle (the ``invalid_json`` fault)."""
+
+
+def invalid_json_answer(stream: bool, named_events: bool) -> JsonAnswer | StreamAnswer:
+    """HTTP 200 whose JSON does not parse: the whole body, or (streaming) the data of the first event."""
+    if not stream:
+        return JsonAnswer(200, INVALID_JSON)
+    event = b"event: response.created\n" if named_events else b""
+    return StreamAnswer([event + b"data: " + INVALID_JSON + b"\n\n", b"data: [DONE]\n\n"])
+
+
 def damage_arguments(reply: Reply) -> Reply:
     """The reply with every tool call's JSON arguments cut in half."""
     broken = [dataclasses.replace(c, arguments=_half(c)) for c in reply.tool_calls]

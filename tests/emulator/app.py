@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +19,10 @@ from .answers import (
     TruncatedJsonAnswer,
     damage_arguments,
     error_answer,
+    invalid_json_answer,
     json_answer,
 )
-from .endpoints import ChatEndpoint, Endpoint, MessagesEndpoint, ResponsesEndpoint, encode
+from .endpoints import ChatEndpoint, Endpoint, MessagesEndpoint, ResponsesEndpoint, encode, streaming
 from .errors import ProviderError
 from .httpparse import HttpRequest
 from .recording import RecordedRequest, Recorder
@@ -84,19 +85,19 @@ class EmulatorApp:
         with self.recorder.in_flight():
             if self.settings.latency_ms > 0:
                 await asyncio.sleep(self.settings.latency_ms / 1000)
-            answer = self._answer(endpoint, entry)
+            answer = self._answer(endpoint, entry, request.headers)
             if isinstance(answer, _Hang):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopping.wait(), answer.seconds)
                 return CloseAnswer()
             return answer
 
-    def _answer(self, endpoint: Endpoint, entry: RecordedRequest) -> Answer | _Hang:
+    def _answer(self, endpoint: Endpoint, entry: RecordedRequest, headers: Mapping[str, str]) -> Answer | _Hang:
         fault = self.script.scheduled_fault(entry.index)
         if fault is None or not fault.terminal:
             fault = self.script.pop_fault() or fault
         if fault is not None and fault.terminal:
-            return self._fail(endpoint, entry, fault)
+            return self._fail(endpoint, entry, fault, headers)
         if not isinstance(entry.body, dict):
             return self._error(entry, "bad-json", errors.bad_json_error(endpoint.provider))
         problem = endpoint.validate(entry.body)
@@ -106,7 +107,7 @@ class EmulatorApp:
         if isinstance(outcome, ProviderError):
             return self._error(entry, "setup-error", outcome)
         if isinstance(outcome, Fault):
-            return self._fail(endpoint, entry, outcome)
+            return self._fail(endpoint, entry, outcome, headers)
         return self._reply(endpoint, entry, outcome, fault)
 
     def _next(self, entry: RecordedRequest) -> Reply | Fault | ProviderError:
@@ -143,12 +144,19 @@ class EmulatorApp:
             return TruncatedJsonAnswer(encode(rendered.body))
         return json_answer(rendered.body)
 
-    def _fail(self, endpoint: Endpoint, entry: RecordedRequest, fault: Fault) -> Answer | _Hang:
+    def _fail(
+        self, endpoint: Endpoint, entry: RecordedRequest, fault: Fault, headers: Mapping[str, str]
+    ) -> Answer | _Hang:
         entry.outcome = fault.kind
         if fault.kind == "reset":
             return ResetAnswer()
         if fault.kind == "hang":
             return _Hang(fault.seconds)
+        if fault.kind == "invalid_json":
+            entry.status = 200
+            return invalid_json_answer(streaming(entry.json), endpoint.named_events)
+        if fault.kind == "echo_credentials":
+            return self._error(entry, "status", errors.echo_credentials_error(endpoint.provider, fault.status, headers))
         if fault.message is not None:
             problem = errors.custom_error(endpoint.provider, fault.status, fault.message, fault.retry_after)
         else:

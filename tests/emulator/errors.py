@@ -47,6 +47,10 @@ TOOL_CALLS_UNANSWERED = (
 TOOL_WITHOUT_CALL = (
     "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'."
 )
+# agno-agi/agno#5116 (400, type invalid_request_error, param "messages.[8].tool_call_id", code null).
+DUPLICATE_TOOL_CALL_ID = (
+    "Invalid parameter: Duplicate value for 'tool_call_id' of '{call_id}', in messages[{first}] and messages[{second}]."
+)
 # Rate limit / server errors as OpenAI words them.
 OPENAI_RATE_LIMIT = (
     "Rate limit reached for {model} in organization org-emulator on requests per min (RPM): "
@@ -169,6 +173,20 @@ def custom_error(provider: Provider, status: int, message: str, retry_after: flo
         return anthropic_error(status, message, type_=type_, headers=headers)
     type_ = "invalid_request_error" if status < 500 else "server_error"
     return openai_error(status, message, type_=type_, headers=headers)
+
+
+def echo_credentials_error(provider: Provider, status: int, headers: Mapping[str, str]) -> ProviderError:
+    """An error whose message and body repeat the request's credentials verbatim (no real provider does;
+    a misconfigured proxy might). Lets a test check that a client never shows a key it sent."""
+    authorization = headers.get("authorization", "")
+    api_key = headers.get("x-api-key", "")
+    token = authorization.removeprefix("Bearer ").strip() or api_key
+    message = f"Incorrect API key provided: {token}. The request carried Authorization: {authorization}"
+    if api_key:
+        message += f" and x-api-key: {api_key}"
+    problem = custom_error(provider, status, message + ".", None)
+    problem.body["received_headers"] = {"authorization": authorization, "x-api-key": api_key}
+    return problem
 
 
 def bad_json_error(provider: Provider) -> ProviderError:

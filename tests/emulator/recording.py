@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +25,12 @@ class RecordedRequest:
     status: int | None = None
     outcome: str = ""
     size: int = 0
+    credential_sha256: str | None = None
+
+    def used_key(self, key: str) -> bool:
+        """Whether the request authenticated with ``key`` (``Authorization: Bearer <key>`` or
+        ``x-api-key``). Only a digest of the credential is kept, never the credential itself."""
+        return self.credential_sha256 == sha256(key)
 
     @property
     def json(self) -> dict[str, Any]:
@@ -53,8 +60,9 @@ class Recorder:
     def record(self, method: str, path: str, headers: Mapping[str, str], body: Any) -> RecordedRequest:
         """Log a request and give it the next global index."""
         kept_headers = redact(headers) if self.keep else {}
+        digest = credential_digest(headers) if self.keep else None
         with self._lock:
-            entry = RecordedRequest(self._stats.requests, method, path, kept_headers, body)
+            entry = RecordedRequest(self._stats.requests, method, path, kept_headers, body, credential_sha256=digest)
             self._stats.requests += 1
             if self.keep:
                 self._requests.append(entry)
@@ -98,3 +106,15 @@ class Recorder:
 def redact(headers: Mapping[str, str]) -> dict[str, str]:
     """Lower-case header names with credential values replaced by ``<redacted>``."""
     return {k.lower(): (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def sha256(text: str) -> str:
+    """Hex SHA-256 of ``text``."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def credential_digest(headers: Mapping[str, str]) -> str | None:
+    """SHA-256 of the key a request carried (bearer token or ``x-api-key``), if any."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    key = lowered.get("authorization", "").removeprefix("Bearer ").strip() or lowered.get("x-api-key", "")
+    return sha256(key) if key else None

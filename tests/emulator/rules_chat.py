@@ -19,6 +19,8 @@ def deepseek_thinking(body: JSON) -> bool:
 
 def check_plain(body: JSON) -> ProviderError | None:
     """OpenAI: every assistant tool call answered by a tool message, no tool message without a call."""
+    if (duplicate := _duplicate_answer(_messages(body))) is not None:
+        return duplicate
     pending: list[str] = []
     pending_at = 0
     for index, message in enumerate(_messages(body)):
@@ -32,6 +34,21 @@ def check_plain(body: JSON) -> ProviderError | None:
             return _unanswered(pending, pending_at)
         pending, pending_at = _call_ids(message), index
     return _unanswered(pending, pending_at) if pending else None
+
+
+def _duplicate_answer(messages: list[JSON]) -> ProviderError | None:
+    """OpenAI: two tool messages after one assistant turn answering the same ``tool_call_id``."""
+    answered: dict[str, int] = {}
+    for index, message in enumerate(messages):
+        if message.get("role") != "tool":
+            answered = {}
+            continue
+        call_id = str(message.get("tool_call_id"))
+        if call_id in answered:
+            text = errors.DUPLICATE_TOOL_CALL_ID.format(call_id=call_id, first=answered[call_id], second=index)
+            return errors.openai_error(400, text, param=f"messages.[{index}].tool_call_id")
+        answered[call_id] = index
+    return None
 
 
 def check_deepseek(body: JSON) -> ProviderError | None:

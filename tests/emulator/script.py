@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 JSON = dict[str, Any]
 
-FaultKind = Literal["status", "reset", "hang", "truncate", "malformed_arguments"]
-TERMINAL_FAULTS: frozenset[str] = frozenset({"status", "reset", "hang"})
+FaultKind = Literal["status", "reset", "hang", "truncate", "malformed_arguments", "invalid_json", "echo_credentials"]
+TERMINAL_FAULTS: frozenset[str] = frozenset({"status", "reset", "hang", "invalid_json", "echo_credentials"})
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,9 @@ class Reply:
 class Fault:
     """A failure injected instead of (or on top of) a reply.
 
-    Build one with the class methods. ``status``, ``reset`` and ``hang`` replace the
-    reply; ``truncate`` and ``malformed_arguments`` damage the reply that is sent.
+    Build one with the class methods. ``status``, ``reset``, ``hang``, ``invalid_json`` and
+    ``echo_credentials`` replace the reply; ``truncate`` and ``malformed_arguments`` damage the
+    reply that is sent.
     """
 
     kind: FaultKind
@@ -110,6 +111,18 @@ class Fault:
     def hang(cls, seconds: float = 30.0) -> Fault:
         """Send nothing for ``seconds`` (longer than the client timeout), then close."""
         return cls("hang", seconds=seconds)
+
+    @classmethod
+    def invalid_json(cls) -> Fault:
+        """HTTP 200 with a complete body (right ``Content-Length``) that is not valid JSON: a JSON body
+        cut in the middle, or for a stream one SSE event whose data is cut the same way."""
+        return cls("invalid_json", status=200)
+
+    @classmethod
+    def echo_credentials(cls, status: int = 401) -> Fault:
+        """An HTTP error whose message repeats the request's credentials verbatim (the bare key and the
+        whole ``Authorization`` / ``x-api-key`` header), as a careless proxy or server might."""
+        return cls("echo_credentials", status=status)
 
     @classmethod
     def truncate(cls, after_events: int = 2) -> Fault:

@@ -165,3 +165,69 @@ def test_scheduled_faults_by_request_index(emulator: Emulator, client: openai.Op
 def test_fault_that_damages_a_reply_cannot_stand_alone(emulator: Emulator) -> None:
     with pytest.raises(ValueError, match="damages a reply"):
         emulator.script(Fault.truncate(2))
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_invalid_json_on_a_200(emulator: Emulator, client: openai.OpenAI, stream: bool) -> None:
+    emulator.script(Fault.invalid_json(), Reply(text="ok"))
+    with pytest.raises(json.JSONDecodeError):  # what the openai SDK raises: adapters must wrap it
+        answer = client.chat.completions.create(model="gpt-4o", messages=[USER], stream=stream)
+        if stream:
+            list(answer)  # type: ignore[arg-type]
+    assert emulator.requests[0].status == 200 and emulator.requests[0].outcome == "invalid_json"
+    assert client.chat.completions.create(model="gpt-4o", messages=[USER]).choices[0].message.content == "ok"
+    emulator.assert_all_consumed()
+
+
+def test_invalid_json_body_is_complete(emulator: Emulator) -> None:
+    emulator.script(Fault.invalid_json())
+    answer = httpx.post(emulator.base_url + "/responses", json={"model": "m", "input": "hi"}, timeout=5)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    assert int(answer.headers["content-length"]) == len(answer.content)
+    assert answer.content.startswith(b'{"id":"emulator-cut"')
+    with pytest.raises(json.JSONDecodeError):
+        answer.json()
+
+
+@pytest.mark.parametrize("path", ["chat", "responses"])
+def test_echo_credentials_repeats_the_key(emulator: Emulator, path: str) -> None:
+    emulator.script(Fault.echo_credentials(401))
+    key = "emulator-secret-key-1234"
+    with (
+        openai.OpenAI(base_url=emulator.base_url, api_key=key, max_retries=0) as c,
+        pytest.raises(openai.AuthenticationError) as caught,
+    ):
+        if path == "chat":
+            c.chat.completions.create(model="gpt-4o", messages=[USER])
+        else:
+            c.responses.create(model="o4-mini", input="hi")
+    error = caught.value.response.json()
+    assert error["error"]["message"] == (
+        f"Incorrect API key provided: {key}. The request carried Authorization: Bearer {key}."
+    )
+    assert error["received_headers"] == {"authorization": f"Bearer {key}", "x-api-key": ""}
+    assert key in str(caught.value)  # the raw SDK error shows it: agentkit's errors must not
+    assert emulator.requests[0].headers["authorization"] == "<redacted>"
+
+
+def test_anthropic_echo_credentials(emulator: Emulator) -> None:
+    emulator.script(Fault.echo_credentials(403))
+    answer = httpx.post(
+        emulator.url + "/v1/messages",
+        json={"model": "claude", "messages": []},
+        headers={"x-api-key": "ant-key-12345678"},
+    )
+    assert answer.status_code == 403
+    assert answer.json()["error"] == {
+        "type": "api_error",
+        "message": "Incorrect API key provided: ant-key-12345678. The request carried Authorization:  "
+        "and x-api-key: ant-key-12345678.",
+    }
+
+
+def test_recording_knows_which_key_was_sent_without_keeping_it(emulator: Emulator, client: openai.OpenAI) -> None:
+    emulator.script(Reply(text="ok"))
+    client.chat.completions.create(model="gpt-4o", messages=[USER])
+    recorded = emulator.requests[0]
+    assert recorded.used_key("k") and not recorded.used_key("other")
+    assert "k" not in recorded.headers.values() and recorded.credential_sha256 != "k"

@@ -11,7 +11,7 @@ __all__ = ["close_models", "deepseek_emulator", "emulator", "retry_policy", "wai
 
 # litellm 1.110 builds pydantic TypedDicts with ReadOnly items while streaming Anthropic thinking; pydantic
 # warns about it (a UserWarning inside litellm, harmless) and the test suite turns warnings into errors.
-LITELLM_WARNING = "ignore:Item .* on TypedDict class .* is using the .ReadOnly. qualifier:UserWarning"
+LITELLM_WARNING = "ignore:Items? .* on TypedDict class .* (is|are) using the .ReadOnly. qualifier:UserWarning"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

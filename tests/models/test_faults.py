@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import pytest
 
 from agentkit import ModelSettings
-from agentkit.exceptions import ModelHTTPError
+from agentkit.events import TextDelta, ToolCallDelta
+from agentkit.exceptions import ModelHTTPError, ModelResponseError
 from agentkit.messages import ModelRequest, ModelResponse, RetryPrompt, TextPart, UserPart
+from agentkit.models._adapter import has_content
 from agentkit.models._errors import ModelConnectionError, ModelStreamError
 from agentkit.models._retry import RetryPolicy
-from agentkit.models.base import Model, RequestParams, ResponseDone
+from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
 from tests.emulator import Emulator, Fault, Reply
 from tests.emulator import ToolCall as Call
 from tests.models._helpers import (
@@ -188,3 +190,113 @@ async def test_malformed_tool_arguments_are_sent_back_and_fixed(
 async def test_text_reply_is_kept_exactly(model: Model, emulator: Emulator) -> None:
     emulator.script(Reply(text="Hello!"))
     assert (await ask(model, "request")).parts[-1] == TextPart(content="Hello!")
+
+
+# --- a 200 whose body is not JSON (issue 12, item 13) ---------------------------------------------------
+
+NOT_JSON = "answered HTTP 200 with a body that is not valid JSON (Unterminated string starting at: line 1 column 89"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_invalid_json_body_is_retried(model: Model, emulator: Emulator, waits: Waits, mode: str) -> None:
+    emulator.script(Fault.invalid_json(), Reply(text="Hello!"))
+    assert (await ask(model, mode)).text == "Hello!"
+    assert len(waits) == 1 and [r.status for r in emulator.requests] == [200, 200]
+    emulator.assert_all_consumed()
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_invalid_json_for_good_is_a_typed_error(
+    model: Model, adapter: Adapter, emulator: Emulator, waits: Waits, mode: str
+) -> None:
+    emulator.script(*[Fault.invalid_json()] * 3)
+    with pytest.raises(ModelConnectionError) as info:
+        await ask(model, mode)
+    error = info.value
+    assert not isinstance(error, ValueError)  # never json.JSONDecodeError
+    assert str(error).startswith(f"Request to model {model.model_name!r} failed after 3 attempts: ")
+    assert len(waits) == 2 and len(emulator.requests) == 3
+    if adapter.make is anthropic_model and mode == "stream":
+        # litellm skips an Anthropic stream event it can't parse: the stream then ends empty
+        assert "the stream ended without any content or usage (cut off, or not parseable)" in str(error)
+    else:
+        assert isinstance(error, ModelResponseError) and NOT_JSON in str(error)
+    emulator.assert_all_consumed()
+
+
+async def test_invalid_json_error_names_the_endpoint_and_the_fix(emulator: Emulator, retry_policy: RetryPolicy) -> None:
+    model = plain_chat_model(emulator, RetryPolicy.never())
+    emulator.script(Fault.invalid_json())
+    with pytest.raises(ModelResponseError) as info:
+        await ask(model, "request")
+    assert str(info.value) == (
+        f"Request to model 'qwen3-8b' failed: 127.0.0.1 ({emulator.base_url}/chat/completions) answered HTTP 200 "
+        "with a body that is not valid JSON (Unterminated string starting at: line 1 column 89 (char 88)). "
+        "Check that base_url points at the provider's API itself (not a web page or a proxy that rewrites "
+        "answers), or allow more attempts with RetryPolicy(max_attempts=...)."
+    )
+
+
+# --- streams are retried until content reaches the caller, the same rule for every adapter ---------------
+
+
+async def _stream_outcome(model: Model) -> tuple[str, list[ModelStreamEvent]]:
+    delivered: list[ModelStreamEvent] = []
+    try:
+        async for event in model.request_stream(HELLO, ModelSettings(), RequestParams()):
+            delivered.append(event)
+    except ModelStreamError:
+        return "broke", delivered
+    return "finished", delivered
+
+
+async def test_stream_is_retried_exactly_until_content_was_delivered(
+    model: Model, emulator: Emulator, waits: Waits
+) -> None:
+    outcomes = set()
+    for cut in range(12):
+        emulator.clear_script()
+        emulator.reset()
+        emulator.script(Reply(reasoning="Let me think about it.", text="Hello there, a longer answer."))
+        emulator.script(Reply(text="Retried."))
+        emulator.inject(0, Fault.truncate(after_events=cut))
+        outcome, delivered = await _stream_outcome(model)
+        content = [e for e in delivered if has_content(e) and not isinstance(e, ResponseDone)]
+        texts = "".join(getattr(e, "text", "") for e in content)
+        if outcome == "finished" and len(emulator.requests) == 2:
+            outcome = "retried"
+            assert texts == "Retried.", f"cut after {cut} events: {delivered}"  # nothing of the cut attempt
+        elif outcome == "broke":
+            assert content and len(emulator.requests) == 1, f"cut after {cut} events: {delivered}"
+        outcomes.add(outcome)
+    assert {"retried", "broke"} <= outcomes
+
+
+CHAT_CHUNK = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "m"}
+EMPTY_CHAT_DELTAS: list[dict[str, object] | str] = [
+    {**CHAT_CHUNK, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
+    {**CHAT_CHUNK, "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": ""}}]}}]},
+]
+EMPTY_RESPONSES_DELTAS: list[dict[str, object] | str] = [
+    {"type": "response.created", "sequence_number": 0, "response": {"id": "resp_1", "status": "in_progress"}},
+    {"type": "response.output_text.delta", "sequence_number": 1, "item_id": "m1", "output_index": 0, "delta": ""},
+    {"type": "response.function_call_arguments.delta", "sequence_number": 2, "output_index": 1, "delta": ""},
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "events"), [(plain_chat_model, EMPTY_CHAT_DELTAS), (responses_model, EMPTY_RESPONSES_DELTAS)]
+)
+async def test_stream_cut_after_empty_deltas_is_retried(
+    emulator: Emulator,
+    retry_policy: RetryPolicy,
+    waits: Waits,
+    make: Callable[[Emulator, RetryPolicy], Model],
+    events: list[dict[str, object] | str],
+) -> None:
+    emulator.script(Reply(raw_events=events, truncate_after=len(events)), Reply(text="Hello!"))
+    outcome, delivered = await _stream_outcome(make(emulator, retry_policy))
+    assert outcome == "finished" and len(waits) == 1
+    assert [e.text for e in delivered if isinstance(e, TextDelta)] == ["Hello!"]
+    assert not any(isinstance(e, ToolCallDelta) for e in delivered)
+    emulator.assert_all_consumed()
