@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         BudgetExceeded,
         ModelConnectionError,
         ModelHTTPError,
+        ModelResponseError,
         ModelRetry,
         ModelStreamError,
         OutputValidationError,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         ToolResult,
         UserPart,
     )
+    from agentkit.pricing import ModelPrice
     from agentkit.result import AgentResult
     from agentkit.settings import ModelSettings
     from agentkit.tools import Tool, ToolRegistry, tool
@@ -52,6 +54,8 @@ _LAZY: dict[str, str] = {
     "BudgetExceeded": "agentkit.exceptions",
     "ModelConnectionError": "agentkit.exceptions",
     "ModelHTTPError": "agentkit.exceptions",
+    "ModelPrice": "agentkit.pricing",
+    "ModelResponseError": "agentkit.exceptions",
     "ModelRequest": "agentkit.messages",
     "ModelResponse": "agentkit.messages",
     "ModelRetry": "agentkit.exceptions",
@@ -106,8 +110,10 @@ __all__ = [
     "BudgetExceeded",
     "ModelConnectionError",
     "ModelHTTPError",
+    "ModelPrice",
     "ModelRequest",
     "ModelResponse",
+    "ModelResponseError",
     "ModelRetry",
     "ModelSettings",
     "ModelStreamError",

@@ -31,6 +31,8 @@ from agentkit.events import AgentEvent, FinalResultEvent, RunStart
 from agentkit.exceptions import UserError
 from agentkit.messages import ModelRequest, ModelResponse, RequestPart, SystemPart, UserPart
 from agentkit.models import Model, check_spec, infer_model
+from agentkit.models._pricing import check_cost_limit
+from agentkit.pricing import ModelPrice
 from agentkit.redaction import redact_event
 from agentkit.result import AgentResult
 from agentkit.settings import ModelSettings
@@ -158,6 +160,9 @@ class Agent(Generic[DepsT, OutputT]):
 
     >>> agent = Agent("openai:o4-mini", instructions="Be brief.", tools=[get_weather])  # doctest: +SKIP
     >>> agent.run_sync("Weather in Paris?").output  # doctest: +SKIP
+
+    ``price`` overrides the price table for the agent's model (runs given another model price it from
+    the table); a ``Budget(max_cost_usd=...)`` needs a price (see :mod:`agentkit.pricing`).
     """
 
     def __init__(
@@ -169,6 +174,7 @@ class Agent(Generic[DepsT, OutputT]):
         output_type: type[OutputT] = str,  # type: ignore[assignment]
         settings: ModelSettings | None = None,
         budget: Budget | None = None,
+        price: ModelPrice | None = None,
         deps_type: type[DepsT] | None = None,
         name: str | None = None,
         retries: int = 2,
@@ -187,6 +193,7 @@ class Agent(Generic[DepsT, OutputT]):
         self.output = OutputSpec.of(output_type)
         self.settings = settings or ModelSettings()
         self.budget = budget
+        self.price = price
         self.deps_type = deps_type
         self.name = name or "agent"
         self.retries = retries
@@ -380,6 +387,7 @@ class Agent(Generic[DepsT, OutputT]):
         events: list[AgentEvent] = []
         with traced(opts.emit, agent_name=self.name) as emit:
             config = self._config(deps, replace(opts, emit=emit), events, stream)
+            check_cost_limit(config.model, config.budget, config.price)
             messages = list(message_history or [])
             state = RunState(messages=messages)
             first = ModelRequestNode(ModelRequest(parts=self._first_parts(prompt, messages, opts)))
@@ -428,6 +436,7 @@ class Agent(Generic[DepsT, OutputT]):
             approver=opts.approver or self.approver,
             output_validators=tuple(self.output_validators),
             clock=opts.clock,
+            price=self.price if opts.model in (None, self._model, self._model_spec) else None,
         )
 
     def _first_parts(

@@ -54,6 +54,11 @@ class Budget(BaseModel):
     ``on_exceeded="raise"`` to get :class:`~agentkit.exceptions.BudgetExceeded` instead.
 
     ``max_turns`` counts model requests; the final best-answer call is not counted against it.
+
+    ``max_cost_usd`` needs the model's price (see :mod:`agentkit.pricing`). For a model agentkit has no
+    price for, the run raises :class:`~agentkit.exceptions.UserError` at its start; with
+    ``unpriced="warn"`` it warns once per model instead (an
+    :class:`~agentkit.pricing.UnpricedModelWarning`) and runs with that model's cost counted as $0.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
@@ -64,6 +69,8 @@ class Budget(BaseModel):
     max_seconds: float | None = Field(default=None, gt=0)
     max_tool_calls: int | None = Field(default=None, ge=0)
     on_exceeded: Literal["answer", "raise"] = "answer"
+    unpriced: Literal["raise", "warn"] = "raise"
+    """What a ``max_cost_usd`` run does with a model that has no price: fail at start, or warn once."""
     final_answer_seconds: float = Field(default=60.0, gt=0)
     """Time allowed for the best-answer call after ``max_seconds`` ran out."""
 

@@ -38,3 +38,17 @@ def test_submodules_load_on_attribute_access() -> None:
     code = "import agentkit; print(agentkit.runs.get.__module__, agentkit.strategies.BestOfN.__name__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["agentkit.runs", "BestOfN"]
+
+
+def test_model_price_is_public() -> None:
+    from agentkit.pricing import ModelPrice
+
+    assert "ModelPrice" in agentkit.__all__
+    assert agentkit.ModelPrice is ModelPrice
+
+
+def test_model_response_error_is_public() -> None:
+    from agentkit.exceptions import ModelConnectionError, ModelResponseError
+
+    assert agentkit.ModelResponseError is ModelResponseError
+    assert issubclass(ModelResponseError, ModelConnectionError)
