@@ -11,11 +11,15 @@ from __future__ import annotations
 from agentkit.background.approvals import PendingApproval
 from agentkit.background.backend import DurableBackend
 from agentkit.background.config import DurableConfig, default_home, default_system_db_url
+from agentkit.background.effects import EffectStore
 from agentkit.background.errors import (
     ApprovalNotPending,
     BackgroundError,
     ReplayDiverged,
     RunCancelled,
+    RunDatabaseCorrupt,
+    RunDatabaseError,
+    RunDatabaseFull,
     RunFailed,
     RunnerNotFound,
     RunNotFound,
@@ -36,10 +40,14 @@ __all__ = [
     "BackgroundError",
     "DurableBackend",
     "DurableConfig",
+    "EffectStore",
     "InProcessStepRunner",
     "PendingApproval",
     "ReplayDiverged",
     "RunCancelled",
+    "RunDatabaseCorrupt",
+    "RunDatabaseError",
+    "RunDatabaseFull",
     "RunEvent",
     "RunFailed",
     "RunHandle",

@@ -16,12 +16,20 @@ from typing import Any, TypeVar
 from dbos import DBOS
 from dbos import error as dbos_error
 
-from agentkit.background.errors import BackgroundError, ReplayDiverged, StepInterrupt
+from agentkit.background._dberrors import database_error, raised_by_database
+from agentkit.background.errors import BackgroundError, ReplayDiverged, RunDatabaseError, StepInterrupt
 from agentkit.background.events import EventLog
-from agentkit.background.spec import RunSpec, resolve_runner
+from agentkit.background.spec import Runner, RunSpec, resolve_runner
 from agentkit.background.steps import ModelCall, ToolCall, idempotency_key
 
-__all__ = ["RECEIVE_TIMEOUT_S", "WORKFLOW_NAME", "DurableStepRunner", "agentkit_run", "bind_event_log"]
+__all__ = [
+    "RECEIVE_TIMEOUT_S",
+    "WORKFLOW_NAME",
+    "DatabaseFault",
+    "DurableStepRunner",
+    "agentkit_run",
+    "bind_event_log",
+]
 
 T = TypeVar("T")
 
@@ -37,23 +45,58 @@ wait costs two recorded steps, so a long one keeps a run waiting for days cheap 
 
 _event_log: EventLog | None = None
 _wait_poll_s = 1.0
+_database_url = ""
+_on_fault: Callable[[RunDatabaseError], None] | None = None
 
 
-def bind_event_log(events: EventLog | None, *, wait_poll_s: float = 1.0) -> None:
-    """Set the event log runs of this process write to, and how often a waiting run checks whether it
-    was cancelled (done by the backend at launch)."""
-    global _event_log, _wait_poll_s
+def bind_event_log(
+    events: EventLog | None,
+    *,
+    wait_poll_s: float = 1.0,
+    database_url: str = "",
+    on_fault: Callable[[RunDatabaseError], None] | None = None,
+) -> None:
+    """Set the event log runs of this process write to, how often a waiting run checks whether it
+    was cancelled, the run database (named in errors) and who is told when it fails (done by the
+    backend at launch)."""
+    global _event_log, _wait_poll_s, _database_url, _on_fault
     _event_log = events
     _wait_poll_s = wait_poll_s
+    _database_url = database_url
+    _on_fault = on_fault
+
+
+class DatabaseFault(StepInterrupt):
+    """The run database failed under a run (full, corrupted, unreachable): the run stops where it is."""
+
+    def __init__(self, error: RunDatabaseError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _check_database_failure(exc: BaseException) -> None:
+    """Raise :class:`DatabaseFault` if ``exc`` is a failure of the run database met just now."""
+    if raised_by_database(exc) and (error := database_error(exc, _database_url)) is not None:
+        raise DatabaseFault(error) from exc
+
+
+class _Body:
+    """What the call inside a step raised, so that it is not mistaken for a failure of the database."""
+
+    raised: BaseException | None = None
 
 
 Timed = tuple[T, float]
 """What a step records: its value and how long it took (so replays see the original durations)."""
 
 
-async def _timed(call: Callable[[], Awaitable[T]], timeout: float | None) -> Timed[T]:
+async def _timed(call: Callable[[], Awaitable[T]], timeout: float | None, body: _Body) -> Timed[T]:
     started = time.monotonic()
-    value = await asyncio.wait_for(call(), timeout)
+    try:
+        value = await asyncio.wait_for(call(), timeout)
+    except BaseException as exc:
+        body.raised = exc
+        raise
     return value, time.monotonic() - started
 
 
@@ -91,12 +134,12 @@ async def _interrupt_when_stopped(run_id: str, waiting: asyncio.Task[Any], stop:
         return
 
 
-async def _call_model(call: ModelCall[T], timeout: float | None) -> Timed[T]:
-    return await _timed(call, timeout)
+async def _call_model(call: ModelCall[T], timeout: float | None, body: _Body) -> Timed[T]:
+    return await _timed(call, timeout, body)
 
 
-async def _call_tool(call: ToolCall[T], key: str, timeout: float | None) -> Timed[T]:
-    return await _timed(lambda: call(key), timeout)
+async def _call_tool(call: ToolCall[T], key: str, timeout: float | None, body: _Body) -> Timed[T]:
+    return await _timed(lambda: call(key), timeout, body)
 
 
 class DurableStepRunner:
@@ -121,11 +164,15 @@ class DurableStepRunner:
         """The summed durations of the steps finished so far, as first recorded."""
         return self._elapsed
 
-    async def _run(self, step: Awaitable[Timed[T]]) -> T:
+    async def _run(self, step: Awaitable[Timed[T]], body: _Body) -> T:
         try:
             value, seconds = await step
         except dbos_error.DBOSUnexpectedStepError as exc:
             raise StepInterrupt(_diverged_message(exc)) from exc
+        except Exception as exc:
+            if exc is not body.raised:
+                _check_database_failure(exc)
+            raise
         self._elapsed += seconds
         return value
 
@@ -137,14 +184,17 @@ class DurableStepRunner:
     def model_call(self, call: ModelCall[T], *, name: str = "model", timeout: float | None = None) -> Awaitable[T]:
         """Run ``call()`` as the next DBOS step (its number is taken now, not when awaited)."""
         self._next_index()
-        reservation = DBOS.reserve_step()
-        return self._run(reservation.run_async({"name": f"{MODEL_STEP}:{name}"}, _call_model, call, timeout))
+        reservation, body = DBOS.reserve_step(), _Body()
+        return self._run(
+            reservation.run_async({"name": f"{MODEL_STEP}:{name}"}, _call_model, call, timeout, body), body
+        )
 
     def tool_call(self, tool_name: str, call: ToolCall[T], *, timeout: float | None = None) -> Awaitable[T]:
         """Run ``call(key)`` as the next DBOS step, ``key`` being ``"<run id>:<step index>"``."""
         key = idempotency_key(self._run_id, self._next_index())
-        reservation = DBOS.reserve_step()
-        return self._run(reservation.run_async({"name": f"{TOOL_STEP}:{tool_name}"}, _call_tool, call, key, timeout))
+        reservation, body = DBOS.reserve_step(), _Body()
+        step = reservation.run_async({"name": f"{TOOL_STEP}:{tool_name}"}, _call_tool, call, key, timeout, body)
+        return self._run(step, body)
 
     async def emit(self, event: Mapping[str, Any]) -> None:
         """Append ``event`` at the next sequence number; a replay re-emitting it writes nothing.
@@ -186,6 +236,9 @@ class DurableStepRunner:
                 raise
             waiting.uncancel()
             raise stop[0] from None
+        except Exception as exc:
+            _check_database_failure(exc)
+            raise
         finally:
             watcher.cancel()
 
@@ -206,7 +259,11 @@ class DurableStepRunner:
         if self._writer is not None and not self._writer.done():
             await asyncio.gather(self._writer, return_exceptions=True)
         if self._unwritten:
-            await self._ensure_writer()
+            try:
+                await self._ensure_writer()
+            except Exception as exc:
+                _check_database_failure(exc)
+                raise
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
@@ -220,8 +277,27 @@ async def agentkit_run(spec: dict[str, Any]) -> Any:
     assert run_id is not None
     steps = DurableStepRunner(run_id, _event_log)
     try:
-        return await runner(run_spec.payload, steps)
+        return await _execute(runner, run_spec.payload, steps)
+    except DatabaseFault as fault:
+        return await _hold(run_id, fault.error)
+
+
+async def _execute(runner: Runner, payload: dict[str, Any], steps: DurableStepRunner) -> Any:
+    try:
+        return await runner(payload, steps)
+    except DatabaseFault:
+        raise
     except StepInterrupt as exc:
         raise ReplayDiverged(str(exc)) from None
     finally:
         await steps.flush()
+
+
+async def _hold(run_id: str, error: RunDatabaseError) -> Any:
+    """Leave a run whose database failed unfinished, neither failed nor recorded: the backend is told
+    (a worker stops), and a worker started later goes on from the run's last recorded step."""
+    log.info("Run %s stopped: %s", run_id, error)
+    if _on_fault is not None:
+        _on_fault(error)
+    await asyncio.Event().wait()  # until this process stops executing runs
+    raise error

@@ -60,8 +60,9 @@ def durable_model_caller(steps: StepRunner, inner: ModelCaller = call_model) -> 
 
 
 def durable_tool_invoker(steps: StepRunner, inner: ToolInvoker = invoke_directly) -> ToolInvoker:
-    """Each tool call is a step; a finished call is never repeated, and an interrupted one runs again
-    with the idempotency key the loop put in its context."""
+    """Each tool call is a step: a call whose result is recorded never runs again; one interrupted
+    before its result was recorded (even after its body returned) runs again, with the idempotency key
+    the loop put in its context (``"<run id>:<model turn>:<call id>"``, the same on every replay)."""
 
     async def invoke(tool: Tool[Any], args: dict[str, Any], ctx: RunContext[Any]) -> Any:
         async def run(step_key: str) -> Any:

@@ -13,8 +13,9 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from agentkit.background._dberrors import database_error, translated
 from agentkit.background.config import APP_NAME, DurableConfig
-from agentkit.background.errors import BackgroundError
+from agentkit.background.errors import BackgroundError, RunDatabaseError
 from agentkit.background.events import EventLog
 from agentkit.background.executors import ExecutorRegistry
 from agentkit.background.store import WORKFLOW_NAME, RunStore
@@ -30,6 +31,21 @@ log = logging.getLogger("agentkit.background")
 _active: DurableBackend | None = None
 
 
+class _DatabaseFailuresReportedOnce(logging.Filter):
+    """Drops DBOS's tracebacks of failures of the run database (agentkit reports them itself, as typed
+    errors in one line), and its warnings about the runs held after such a failure."""
+
+    def __init__(self, backend: DurableBackend) -> None:
+        super().__init__()
+        self._backend = backend
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._backend.fault is not None and record.getMessage().startswith("Asyncio task cancelled"):
+            return False  # the runs held after the failure, stopped at shutdown
+        failure = record.exc_info[1] if record.exc_info else None
+        return failure is None or database_error(failure, self._backend.config.system_db_url) is None
+
+
 class DurableBackend:
     """Executes durable runs in this process; see the module docstring."""
 
@@ -40,6 +56,9 @@ class DurableBackend:
         self._registry: ExecutorRegistry | None = None
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self.fault: RunDatabaseError | None = None
+        """The failure of the run database that stopped this backend's runs, if one did."""
+        self._quiet: logging.Filter = logging.Filter()
 
     @staticmethod
     def active() -> DurableBackend | None:
@@ -82,6 +101,16 @@ class DurableBackend:
             self._launch_error = exc
 
     def _launch(self) -> None:
+        self._quiet = _DatabaseFailuresReportedOnce(self)
+        logging.getLogger("dbos").addFilter(self._quiet)
+        try:
+            with translated(self.config.system_db_url):
+                self._connect_and_start()
+        except BaseException:
+            logging.getLogger("dbos").removeFilter(self._quiet)
+            raise
+
+    def _connect_and_start(self) -> None:
         from dbos import DBOS
 
         from agentkit.background import _durable
@@ -90,7 +119,12 @@ class DurableBackend:
         engine = self._engine = create_engine(self.config.system_db_url)
         tables = Tables(engine)
         create_tables(engine, tables)
-        _durable.bind_event_log(EventLog(engine, tables), wait_poll_s=self.config.wait_poll_s)
+        _durable.bind_event_log(
+            EventLog(engine, tables),
+            wait_poll_s=self.config.wait_poll_s,
+            database_url=self.config.system_db_url,
+            on_fault=self.report_fault,
+        )
         self._registry = ExecutorRegistry(engine, tables, self.config)
         self._registry.register()  # before DBOS claims runs under this id
         DBOS(config=self._dbos_config(engine))
@@ -155,14 +189,29 @@ class DurableBackend:
         self._registry.forget(dead)
         return dead
 
+    def report_fault(self, error: RunDatabaseError) -> None:
+        """Record that the run database failed under this backend's runs (the first failure counts):
+        ``agentkit worker`` stops on it, and ``result()`` in this process raises it."""
+        if self.fault is None:
+            self.fault = error
+
     def _heartbeat_loop(self) -> None:
         assert self._registry is not None
         while not self._stop.wait(self.config.heartbeat_s):
             try:
                 self._registry.beat()
                 self.recover_dead_workers()
-            except Exception:  # a database hiccup must not end the heartbeat
-                log.exception("agentkit heartbeat failed; retrying in %s s", self.config.heartbeat_s)
+            except Exception as exc:  # a database hiccup must not end the heartbeat
+                self._heartbeat_failed(exc)
+
+    def _heartbeat_failed(self, exc: Exception) -> None:
+        error = database_error(exc, self.config.system_db_url)
+        if error is None:
+            log.exception("agentkit heartbeat failed; retrying in %s s", self.config.heartbeat_s)
+            return
+        log.error("agentkit heartbeat failed; retrying in %s s: %s", self.config.heartbeat_s, error)
+        if type(error) is not RunDatabaseError:  # full or corrupted: waiting won't help
+            self.report_fault(error)
 
     def shutdown(self, *, wait_s: int = 0) -> None:
         """Stop executing. Runs still in progress stay ``running`` and are recovered by another worker
@@ -176,8 +225,13 @@ class DurableBackend:
         if self._heartbeat is not None:
             self._heartbeat.join()
         DBOS.destroy(workflow_completion_timeout_sec=wait_s)
-        if self._registry is not None:
+        try:
             self._registry.unregister()
+        except Exception as exc:  # its row goes stale instead: other workers recover its runs all the same
+            log.error(
+                "agentkit could not remove this worker's heartbeat: %s",
+                database_error(exc, self.config.system_db_url) or exc,
+            )
         if self._store is not None:
             self._store.close()
         if self._engine is not None:
@@ -185,4 +239,5 @@ class DurableBackend:
         from agentkit.background import _durable
 
         _durable.bind_event_log(None)
+        logging.getLogger("dbos").removeFilter(self._quiet)
         _active = None

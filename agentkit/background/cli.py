@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import json
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -43,6 +45,22 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
+@contextlib.contextmanager
+def _opened(db: str | None, version: str = "0") -> Iterator[RunStore]:
+    """The store on ``db``; an agentkit error (a missing run, a failed database) becomes one line on
+    stderr and exit status 1."""
+    try:
+        store = _store(db, version)
+    except BackgroundError as exc:
+        raise _fail(exc) from None
+    try:
+        yield store
+    except BackgroundError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+
+
 @runs_app.command("ls")
 def ls(
     *,
@@ -52,12 +70,9 @@ def ls(
     version: VersionOption = "0",
 ) -> None:
     """List runs, newest first."""
-    store = _store(db, version)
-    try:
+    with _opened(db, version) as store:
         runs = store.list(state=state, limit=limit)
         stuck = {run.id for run in store.stuck_runs()}
-    finally:
-        store.close()
     typer.echo(f"{'ID':<38}{'STATE':<11}{'UPDATED':<21}{'WORKER':<24}TITLE")
     for run in runs:
         flag = "  [other version: no worker of this version runs it]" if run.id in stuck else ""
@@ -93,8 +108,7 @@ def show(
     events: Annotated[bool, typer.Option("--events/--no-events", help="Print the event log (JSON lines).")] = False,
 ) -> None:
     """Show a run: its status, finished steps and (with --events) its event log."""
-    store = _store(db)
-    try:
+    with _opened(db) as store:
         _show_status(store.status(run_id))
         typer.echo("steps:")
         for step in store.steps(run_id):
@@ -103,10 +117,6 @@ def show(
         if events:
             for event in store.events(run_id, follow=False):
                 typer.echo(json.dumps({"seq": event.seq, **event.data}))
-    except BackgroundError as exc:
-        raise _fail(exc) from None
-    finally:
-        store.close()
 
 
 def _decided(verb: str, request: PendingApproval) -> str:
@@ -120,13 +130,8 @@ def approve(
     db: DbOption = None,
 ) -> None:
     """Let a tool call that waits for approval run; the run goes on."""
-    store = _store(db)
-    try:
+    with _opened(db) as store:
         request = store.approve(run_id, call_id)
-    except BackgroundError as exc:
-        raise _fail(exc) from None
-    finally:
-        store.close()
     typer.echo(_decided("approved", request))
 
 
@@ -138,40 +143,25 @@ def deny(
     db: DbOption = None,
 ) -> None:
     """Refuse a tool call that waits for approval; the model is told the reason and the run goes on."""
-    store = _store(db)
-    try:
+    with _opened(db) as store:
         request = store.deny(run_id, call_id, reason)
-    except BackgroundError as exc:
-        raise _fail(exc) from None
-    finally:
-        store.close()
     typer.echo(_decided("denied", request))
 
 
 @runs_app.command("cancel")
 def cancel(run_id: Annotated[str, typer.Argument(help="The run id.")], db: DbOption = None) -> None:
     """Stop a run at its next step (it can be resumed later)."""
-    store = _store(db)
-    try:
+    with _opened(db) as store:
         store.cancel(run_id)
-    except BackgroundError as exc:
-        raise _fail(exc) from None
-    finally:
-        store.close()
     typer.echo(f"cancelled {run_id}")
 
 
 @runs_app.command("resume")
 def resume(run_id: Annotated[str, typer.Argument(help="The run id.")], db: DbOption = None) -> None:
     """Requeue a cancelled run, or one whose worker died; it continues from its last finished step."""
-    store = _store(db)
-    try:
+    with _opened(db) as store:
         store.resume(run_id)
         state = store.status(run_id).state
-    except BackgroundError as exc:
-        raise _fail(exc) from None
-    finally:
-        store.close()
     typer.echo(f"{run_id} is {state.value}")
 
 

@@ -9,6 +9,9 @@ __all__ = [
     "BackgroundError",
     "ReplayDiverged",
     "RunCancelled",
+    "RunDatabaseCorrupt",
+    "RunDatabaseError",
+    "RunDatabaseFull",
     "RunFailed",
     "RunNotFound",
     "RunTimeout",
@@ -47,6 +50,24 @@ class RunCancelled(BackgroundError):
 
 class ReplayDiverged(BackgroundError):
     """A resumed run asked for different steps than it recorded: the code changed under it."""
+
+
+class RunDatabaseError(BackgroundError):
+    """The run database can't be read or written. :attr:`database` names it (a file, or a URL without
+    its password), :attr:`reason` is the database's own message."""
+
+    def __init__(self, message: str, *, database: str, reason: str) -> None:
+        super().__init__(message)
+        self.database = database
+        self.reason = reason
+
+
+class RunDatabaseFull(RunDatabaseError):
+    """The run database can't grow: its disk (or its quota) is full."""
+
+
+class RunDatabaseCorrupt(RunDatabaseError):
+    """The run database file is damaged, or is not a database."""
 
 
 class StepInterrupt(BaseException):

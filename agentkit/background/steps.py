@@ -53,17 +53,20 @@ class StepRunner(Protocol):
         ...
 
     def model_call(self, call: ModelCall[T], *, name: str = "model", timeout: float | None = None) -> Awaitable[T]:
-        """Run ``call()`` (one model request) once per run, whatever the crashes and replays.
+        """Run ``call()`` (one model request) and record its result once per run, whatever the crashes and
+        replays (like :meth:`tool_call`, a call interrupted before its result was recorded runs again).
 
         A ``timeout`` is applied inside the step, so a timeout is recorded and replayed like any outcome.
         """
         ...
 
     def tool_call(self, tool_name: str, call: ToolCall[T], *, timeout: float | None = None) -> Awaitable[T]:
-        """Run ``call(idempotency_key)`` once per run; finished calls are never repeated.
+        """Run ``call(idempotency_key)`` and record its result once per run; a recorded call is never run again.
 
-        A call interrupted by a crash runs again with the same key: a mutating tool passes the key to
-        whatever it changes, so the second attempt can be recognised.
+        ``call`` runs at least once: a crash before its result is recorded - while it runs, or after it
+        returned and before the record was written - runs it again, with the same key. A mutating tool
+        passes the key to whatever it changes (or uses :class:`agentkit.background.EffectStore`), so the
+        second attempt can be recognised.
         """
         ...
 

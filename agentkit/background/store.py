@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import functools
+import shutil
+import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from agentkit.background._dberrors import database_error, describe_database, translated
 from agentkit.background.approvals import (
     BY_PERSON,
     DECIDED,
@@ -22,7 +26,13 @@ from agentkit.background.approvals import (
     pending_approvals,
 )
 from agentkit.background.config import APP_NAME, DurableConfig
-from agentkit.background.errors import ApprovalNotPending, RunCancelled, RunFailed, RunNotFound, RunTimeout
+from agentkit.background.errors import (
+    ApprovalNotPending,
+    RunCancelled,
+    RunFailed,
+    RunNotFound,
+    RunTimeout,
+)
 from agentkit.background.events import EventLog, RunEvent
 from agentkit.background.spec import RunSpec
 from agentkit.background.status import RunState, RunStatus, StepRecord
@@ -48,6 +58,22 @@ _DBOS_STATUSES_OF: dict[RunState, list[str]] = {
 }
 _MAY_WAIT_FOR_APPROVAL = {"ENQUEUED", "DELAYED", "PENDING", "CANCELLED"}
 """DBOS statuses of runs that may have undecided approval requests."""
+FULL_DISK_BYTES = 1 << 20
+"""Less free space than this on the disk of a SQLite run database counts as a full disk."""
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(method: Callable[Concatenate[RunStore, P], R]) -> Callable[Concatenate[RunStore, P], R]:
+    """Raise the failures of the run database as :class:`RunDatabaseError` (file, cause and fix)."""
+
+    @functools.wraps(method)
+    def guarded(self: RunStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with translated(self.config.system_db_url):
+            return method(self, *args, **kwargs)
+
+    return guarded
 
 
 class RunStore:
@@ -60,18 +86,20 @@ class RunStore:
 
         self.config = config or DurableConfig()
         self._owns_engine = engine is None
-        self._engine = engine or create_engine(self.config.system_db_url, pool_size=4)
-        if self.config.is_sqlite:
-            DBOS.migrate(self.config.system_db_url)  # a fresh SQLite file gets its schema here
-        tables = Tables(self._engine)
-        create_tables(self._engine, tables)
-        self.events_log = EventLog(self._engine, tables)
-        self._client: DBOSClient = DBOSClient(
-            system_database_url=self.config.system_db_url,
-            system_database_engine=self._engine if self.config.is_sqlite else None,
-            application_name=APP_NAME,
-        )
+        with translated(self.config.system_db_url):
+            self._engine = engine or create_engine(self.config.system_db_url, pool_size=4)
+            if self.config.is_sqlite:
+                DBOS.migrate(self.config.system_db_url)  # a fresh SQLite file gets its schema here
+            tables = Tables(self._engine)
+            create_tables(self._engine, tables)
+            self.events_log = EventLog(self._engine, tables)
+            self._client: DBOSClient = DBOSClient(
+                system_database_url=self.config.system_db_url,
+                system_database_engine=self._engine if self.config.is_sqlite else None,
+                application_name=APP_NAME,
+            )
 
+    @_guarded
     def close(self) -> None:
         """Release the database connections."""
         self._client.destroy()
@@ -80,6 +108,7 @@ class RunStore:
 
     # --- starting ----------------------------------------------------------------------------------
 
+    @_guarded
     def start(self, spec: RunSpec, *, run_id: str | None = None, delay_s: float | None = None) -> RunHandle:
         """Queue a run of ``spec`` and return its handle at once; a worker picks it up.
 
@@ -100,6 +129,7 @@ class RunStore:
         enqueued: Any = self._client.enqueue(options, spec.to_dict())
         return RunHandle(self, enqueued.get_workflow_id())
 
+    @_guarded
     def handle(self, run_id: str) -> RunHandle:
         """A handle on an existing run (checked to exist)."""
         from agentkit.background.handle import RunHandle
@@ -109,6 +139,7 @@ class RunStore:
 
     # --- inspecting --------------------------------------------------------------------------------
 
+    @_guarded
     def status(self, run_id: str) -> RunStatus:
         """The run's current status; :class:`RunNotFound` if there is no such run."""
         return self._with_approvals([self._workflow(run_id)])[0]
@@ -125,6 +156,7 @@ class RunStore:
         logged = self.events_log.read_kinds(may_wait, (REQUESTED, DECIDED))
         return [RunStatus.from_workflow(wf, pending_approvals(logged.get(wf.workflow_id, ()))) for wf in workflows]
 
+    @_guarded
     def list(self, *, state: RunState | None = None, limit: int | None = 50) -> builtins.list[RunStatus]:
         """Runs, newest first, optionally only those in ``state`` (without their errors: see :meth:`status`)."""
         statuses = None if state is None else _DBOS_STATUSES_OF[state]
@@ -135,11 +167,13 @@ class RunStore:
         runs = [run for run in self._with_approvals(found) if state is None or run.state is state]
         return runs if limit is None else runs[:limit]
 
+    @_guarded
     def steps(self, run_id: str) -> builtins.list[StepRecord]:
         """The run's finished steps, in order (a step in progress is not listed)."""
         self.status(run_id)
         return [StepRecord.from_step(step) for step in self._client.list_workflow_steps(run_id)]
 
+    @_guarded
     def stuck_runs(self) -> builtins.list[RunStatus]:
         """Unfinished runs of another version than this process's: no worker of this version will run them."""
         found = self._client.list_workflows(name=WORKFLOW_NAME, status=ACTIVE_DBOS_STATUSES, load_output=False)
@@ -148,7 +182,7 @@ class RunStore:
     def events(self, run_id: str, *, offset: int = 0, follow: bool = True, poll_s: float = 0.2) -> Iterator[RunEvent]:
         """The run's events from ``offset``; with ``follow``, wait for new ones until the run finishes."""
         while True:
-            batch = self.events_log.read(run_id, offset)
+            batch = self._read_events(run_id, offset)
             yield from batch
             if batch:
                 offset = batch[-1].seq + 1
@@ -156,7 +190,7 @@ class RunStore:
             if not follow:
                 return
             if self._finished(run_id):
-                yield from self.events_log.read(run_id, offset)  # written just before it finished
+                yield from self._read_events(run_id, offset)  # written just before it finished
                 return
             time.sleep(poll_s)
 
@@ -165,7 +199,7 @@ class RunStore:
     ) -> AsyncIterator[RunEvent]:
         """:meth:`events` for ``async for``: the database is read in a thread, never blocking the loop."""
         while True:
-            batch = await asyncio.to_thread(self.events_log.read, run_id, offset)
+            batch = await asyncio.to_thread(self._read_events, run_id, offset)
             for event in batch:
                 yield event
             if batch:
@@ -174,14 +208,20 @@ class RunStore:
             if not follow:
                 return
             if await asyncio.to_thread(self._finished, run_id):
-                for event in await asyncio.to_thread(self.events_log.read, run_id, offset):
+                for event in await asyncio.to_thread(self._read_events, run_id, offset):
                     yield event
                 return
             await asyncio.sleep(poll_s)
 
+    @_guarded
+    def _read_events(self, run_id: str, offset: int) -> builtins.list[RunEvent]:
+        return self.events_log.read(run_id, offset)
+
+    @_guarded
     def _finished(self, run_id: str) -> bool:
         return RunStatus.from_workflow(self._workflow(run_id)).state.finished
 
+    @_guarded
     def result(self, run_id: str, *, timeout: float | None = None, poll_s: float = 0.1) -> Any:
         """Wait for the run to finish and return its result.
 
@@ -189,10 +229,43 @@ class RunStore:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         while not (status := RunStatus.from_workflow(self._workflow(run_id))).state.finished:
+            self._raise_database_fault()
             if deadline is not None and time.monotonic() >= deadline:
+                self._check_database()
                 raise RunTimeout(_still_going(self.status(run_id), timeout))
             time.sleep(poll_s)
         return self._outcome(status)
+
+    def _raise_database_fault(self) -> None:
+        """Raise the database failure that stopped the runs this process executes on this database."""
+        from agentkit.background.backend import DurableBackend
+
+        launched = DurableBackend.active()
+        same_database = launched is not None and launched.config.system_db_url == self.config.system_db_url
+        if same_database and launched is not None and launched.fault is not None:
+            raise launched.fault
+
+    def _check_database(self) -> None:
+        """Raise :class:`RunDatabaseFull` if the disk of the SQLite file is full, or
+        :class:`RunDatabaseCorrupt` if SQLite's quick check finds the file damaged."""
+        import sqlalchemy as sa
+
+        path = self.config.sqlite_path()
+        if path is None:
+            return
+        free = shutil.disk_usage(path.parent).free
+        if free < FULL_DISK_BYTES:
+            error = database_error(_DiskFull(f"{free} bytes free on its disk"), self.config.system_db_url)
+            assert error is not None
+            raise error
+        with self._engine.connect() as conn:
+            problems = [str(row[0]) for row in conn.execute(sa.text("PRAGMA quick_check"))]
+        if problems != ["ok"]:
+            found = [line for problem in problems for line in problem.splitlines() if not line.startswith("***")]
+            failure = _QuickCheckFailed(found[0] if found else "quick_check failed")
+            error = database_error(failure, self.config.system_db_url)
+            assert error is not None
+            raise error
 
     def _outcome(self, status: RunStatus) -> Any:
         wf = self._client.list_workflows(workflow_ids=[status.id])[0]
@@ -205,10 +278,12 @@ class RunStore:
 
     # --- approvals ---------------------------------------------------------------------------------
 
+    @_guarded
     def pending_approvals(self, run_id: str) -> builtins.list[PendingApproval]:
         """The run's tool calls waiting for a decision, oldest first."""
         return builtins.list(self.status(run_id).pending_approvals)
 
+    @_guarded
     def wait_for_approval(
         self, run_id: str, *, timeout: float | None = None, poll_s: float = 0.1
     ) -> builtins.list[PendingApproval]:
@@ -221,15 +296,18 @@ class RunStore:
             if deadline is not None and time.monotonic() >= deadline:
                 raise RunTimeout(
                     f"Run {run_id} asked for no approval in {timeout} s (it is {status.state.value}); wait "
-                    "longer, or check that a worker is running (`agentkit worker`)."
+                    "longer, or check that a worker is running (`agentkit worker`; a worker whose run database "
+                    "failed exits, saying why)."
                 )
             time.sleep(poll_s)
         return builtins.list(status.pending_approvals)
 
+    @_guarded
     def approve(self, run_id: str, call_id: str) -> PendingApproval:
         """Let the pending call ``call_id`` run; returns the request decided."""
         return self._decide(run_id, call_id, approved=True, reason="")
 
+    @_guarded
     def deny(self, run_id: str, call_id: str, reason: str = "") -> PendingApproval:
         """Refuse the pending call ``call_id``; the model sees ``reason``. Returns the request decided."""
         return self._decide(run_id, call_id, approved=False, reason=reason)
@@ -243,6 +321,7 @@ class RunStore:
         self._client.send(run_id, decision_message(approved, reason), request.topic, request.topic)
         return request
 
+    @_guarded
     def send(self, run_id: str, topic: str, message: Any, *, idempotency_key: str | None = None) -> None:
         """Send ``message`` (picklable, not ``None``) to the run's ``steps.receive(topic)``, for custom runners.
 
@@ -256,11 +335,13 @@ class RunStore:
 
     # --- controlling -------------------------------------------------------------------------------
 
+    @_guarded
     def cancel(self, run_id: str) -> None:
         """Stop the run at its next step (a step in progress finishes first); resumable later."""
         self.status(run_id)
         self._client.cancel_workflow(run_id)
 
+    @_guarded
     def resume(self, run_id: str) -> None:
         """Put a cancelled, dead-lettered or stranded run (its worker died) back on the queue; it
         continues from its last finished step. A succeeded or failed run is left as it is.
@@ -271,8 +352,19 @@ class RunStore:
         self._client.resume_workflow(run_id, queue_name=self.config.queue)
 
     def _where(self) -> str:
-        path = self.config.sqlite_path()
-        return str(path) if path is not None else "the system database"
+        return describe_database(self.config.system_db_url)
+
+
+class _DiskFull(sqlite3.OperationalError):
+    """What a writer of the database would meet, as the driver would report it."""
+
+    sqlite_errorcode = 13  # SQLITE_FULL
+
+
+class _QuickCheckFailed(sqlite3.DatabaseError):
+    """What ``PRAGMA quick_check`` found (its first line), as the driver would report a damaged file."""
+
+    sqlite_errorcode = 11  # SQLITE_CORRUPT
 
 
 def _still_going(status: RunStatus, timeout: float | None) -> str:
@@ -285,7 +377,7 @@ def _still_going(status: RunStatus, timeout: float | None) -> str:
         )
     return (
         f"Run {status.id} is still {status.state.value} after {timeout} s; wait longer, "
-        "or check that a worker is running (`agentkit worker`)."
+        "or check that a worker is running (`agentkit worker`; a worker whose run database failed exits, saying why)."
     )
 
 

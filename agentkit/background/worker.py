@@ -13,21 +13,32 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import NoReturn
 
 from agentkit.background.backend import DurableBackend
 from agentkit.background.config import DEFAULT_QUEUE, DurableConfig, default_system_db_url, process_executor_id
+from agentkit.background.errors import RunDatabaseError
 
 __all__ = ["main", "serve"]
 
 READY_LINE = "agentkit worker ready"
+FAULT_POLL_S = 0.2
+"""How often the worker looks whether a failure of the run database stopped its runs."""
 
 
 def serve(config: DurableConfig, *, imports: Sequence[str] = ()) -> None:
-    """Import ``imports`` (modules defining agents or runners), then execute runs until SIGINT/SIGTERM."""
+    """Import ``imports`` (modules defining agents or runners), then execute runs until SIGINT/SIGTERM.
+
+    A failure of the run database (at start, or one that stops the runs) ends the process with one line
+    on stderr naming the database, the cause and the fix, and exit status 1.
+    """
     for module in imports:
         importlib.import_module(module)
     backend = DurableBackend(config)
-    backend.launch()
+    try:
+        backend.launch()
+    except RunDatabaseError as exc:
+        _exit_with(f"error: {exc}")
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -36,8 +47,16 @@ def serve(config: DurableConfig, *, imports: Sequence[str] = ()) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     print(f"{READY_LINE}: executor {config.executor_id}, version {config.app_version}", flush=True)
-    stop.wait()
+    while not stop.wait(FAULT_POLL_S) and backend.fault is None:
+        pass
     backend.shutdown()
+    if backend.fault is not None:
+        _exit_with(f"error: agentkit worker stopped: {backend.fault}")
+
+
+def _exit_with(line: str) -> NoReturn:
+    print(line, file=sys.stderr, flush=True)
+    raise SystemExit(1)
 
 
 def _parser() -> argparse.ArgumentParser:

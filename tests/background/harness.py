@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,17 @@ class Worker:
     """``python -m agentkit.background.worker`` in a subprocess."""
 
     def __init__(
-        self, db_url: str, executor_id: str, *, heartbeat_timeout: float = 30.0, concurrency: int = 20
+        self,
+        db_url: str,
+        executor_id: str,
+        *,
+        heartbeat_timeout: float = 30.0,
+        concurrency: int = 20,
+        imports: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+        path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+        environment = dict(os.environ, **(env or {}), PYTHONPATH=path)
         command = [
             sys.executable, "-m", "agentkit.background.worker",
             "--db", db_url,
@@ -36,7 +44,11 @@ class Worker:
             "--heartbeat-timeout", str(heartbeat_timeout),
             "--wait-poll", "0.1",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for module in imports:
+            command += ["--import", module]
+        self.proc = subprocess.Popen(
+            command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         self.pid = self.proc.pid
 
     def wait_ready(self, timeout: float = 20.0) -> None:
@@ -53,6 +65,18 @@ class Worker:
                 return
         self.stop()
         raise AssertionError("worker did not start:\n" + "".join(output))
+
+    def output_until_exit(self, timeout: float) -> tuple[int, str]:
+        """Wait for the worker to exit on its own; its exit status and the rest of its output."""
+        assert self.proc.stdout is not None
+        try:
+            returncode = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"the worker did not exit within {timeout} s") from None
+        output = self.proc.stdout.read()
+        self._close()
+        return returncode, output
 
     def kill(self) -> None:
         """SIGKILL: no cleanup of any kind."""
