@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from agentkit_tools._sandbox_child import interpreter_paths
 from agentkit_tools._uids import UID_RANGE, process_count
 from agentkit_tools.python_sandbox import PythonSandbox, SandboxLimits, SandboxResult
 
@@ -281,14 +282,12 @@ def test_process_count_helper() -> None:
     assert process_count(os.getuid()) >= 1
 
 
-@root_only
 def _interpreter_entries_below(directory: str) -> list[str]:
-    paths = [os.path.dirname(os.path.realpath(sys.executable)), sys.prefix, sys.base_prefix]
-    paths += [p for p in sys.path if p and os.path.isdir(p)]
-    real = {os.path.realpath(p) for p in paths}
-    return sorted({p[len(directory) + 1 :].split("/")[0] for p in real if p.startswith(directory + "/")})
+    paths = interpreter_paths()
+    return sorted({p[len(directory) + 1 :].split("/")[0] for p in paths if p.startswith(directory + "/")})
 
 
+@root_only
 async def test_private_tmp_and_hidden_root() -> None:
     marker = f"agentkit-sandbox-marker-{os.getpid()}"
     code = f"""

@@ -18,12 +18,16 @@ from pathlib import Path, PurePosixPath
 
 from agentkit_tools._errors import ToolPackError
 
-__all__ = ["ConfinedRoot", "PathDenied"]
+__all__ = ["ConfinedRoot", "PathDenied", "WorkspaceError"]
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-class PathDenied(ToolPackError):
+class WorkspaceError(ToolPackError):
+    """A workspace operation failed; the message names the path relative to the root, never the host path."""
+
+
+class PathDenied(WorkspaceError):
     """A path points outside the workspace, or can't be used there."""
 
 
@@ -107,16 +111,16 @@ def _is_symlink(dir_fd: int, name: str) -> bool:
         return False
 
 
-def _explain(exc: OSError, parts: tuple[str, ...]) -> ToolPackError:
+def _explain(exc: OSError, parts: tuple[str, ...]) -> WorkspaceError:
     shown = PurePosixPath(*parts).as_posix()
     if exc.errno == errno.ELOOP:
         return PathDenied(f"Path {shown!r} changed into a symlink while it was being opened; refused.")
     if exc.errno == errno.ENOENT:
-        return ToolPackError(f"{shown!r} does not exist. List the directory to see what is there.")
+        return WorkspaceError(f"{shown!r} does not exist. List the directory to see what is there.")
     if exc.errno == errno.ENOTDIR:
-        return ToolPackError(f"A parent of {shown!r} is not a directory.")
+        return WorkspaceError(f"A parent of {shown!r} is not a directory.")
     if exc.errno == errno.EISDIR:
-        return ToolPackError(f"{shown!r} is a directory. Give a file path, or list the directory.")
+        return WorkspaceError(f"{shown!r} is a directory. Give a file path, or list the directory.")
     if exc.errno == errno.EEXIST:
-        return ToolPackError(f"{shown!r} already exists.")
-    return ToolPackError(f"Can't open {shown!r}: {exc.strerror}.")
+        return WorkspaceError(f"{shown!r} already exists.")
+    return WorkspaceError(f"Can't open {shown!r}: {exc.strerror}.")

@@ -4,7 +4,8 @@ Allowed: int and float literals, ``+ - * / // % **``, unary ``+``/``-``, parenth
 functions and constants in :data:`FUNCTIONS` / :data:`CONSTANTS`. Names, attributes, subscripts,
 keyword arguments, comparisons, strings and everything else are rejected. Integer results are capped
 at ``max_int_bits`` *before* they are computed, so ``9**9**9`` or ``factorial(10**6)`` fail fast
-instead of exhausting CPU and memory.
+instead of exhausting CPU and memory. Every intermediate and final value must be a finite real
+number: an overflow to infinity, a NaN or a complex value is an error that says how to fix the expression.
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ class MathLimits:
     max_int_bits: int = 4096
     """Largest integer magnitude (about 1233 decimal digits)."""
 
+
+OVERFLOW: Final = (
+    "The result is not a finite number (overflow: a value is beyond the float range of about 1.8e308). "
+    "Use smaller numbers or rescale the calculation, e.g. work with logarithms (log10(x) instead of x)."
+)
+NOT_A_NUMBER: Final = (
+    "The result is not a finite number (NaN: an undefined value, e.g. infinity minus infinity). "
+    "Rewrite the expression so that every step has a finite value."
+)
+COMPLEX_RESULT: Final = (
+    "The result is a complex number (e.g. a fractional power of a negative number); only real numbers "
+    "are supported. Rewrite it with a real result, e.g. -(8 ** (1/3)) for the cube root of -8."
+)
 
 CONSTANTS: Final[dict[str, float]] = {"pi": math.pi, "e": math.e, "tau": math.tau}
 
@@ -186,7 +200,11 @@ class _Evaluator:
 
     def _checked(self, value: Number) -> Number:
         if isinstance(value, complex):
-            raise MathError("The result is a complex number (e.g. a fractional power of a negative number).")
+            raise MathError(COMPLEX_RESULT)
+        if isinstance(value, float) and math.isinf(value):
+            raise MathError(OVERFLOW)
+        if isinstance(value, float) and math.isnan(value):
+            raise MathError(NOT_A_NUMBER)
         if isinstance(value, int) and value.bit_length() > self.limits.max_int_bits:
             raise self._too_large()
         return value
@@ -204,8 +222,8 @@ def _apply(fn: Callable[..., Number], *args: Number) -> Number:
         return fn(*args)
     except ZeroDivisionError:
         raise MathError("Division by zero.") from None
-    except OverflowError as exc:
-        raise MathError(f"Numeric overflow ({exc}); the result does not fit in a float.") from None
+    except OverflowError:
+        raise MathError(OVERFLOW) from None
     except (ValueError, TypeError) as exc:
         raise MathError(f"Invalid argument: {exc}.") from None
 

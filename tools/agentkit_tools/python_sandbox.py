@@ -3,31 +3,32 @@
 Each run gets a fresh temporary working directory, a minimal environment (no secrets from the
 parent's environment) and ``python -I``. The child is limited by ``setrlimit``: CPU seconds, address
 space, file size, open files, no core dumps, and a process count. A wall-clock timeout kills
-everything the run started.
+everything the run started. ``PR_SET_NO_NEW_PRIVS`` stops setuid binaries from raising privileges.
 
 Isolation depends on what the host allows, and every result says which was used
-(``network_isolation``):
+(``network_isolation``, ``syscall_filter``); ``docs/concepts/tool_packs.md`` has the table of what
+each mode guarantees, as tested.
 
-* Running as root (containers, CI): the child enters an empty **network namespace** (no interface
-  is up, not even loopback), then drops to a **dedicated, otherwise unused uid** for the run. The uid
-  makes ``RLIMIT_NPROC`` effective (the kernel never enforces it for root) and counts only this
-  run's processes, so a fork bomb stops at ``max_processes``; it keeps the code away from files only
-  root may read, including ``/proc/<parent>/environ``; and at the end ``kill(-1)`` issued *as that
-  uid* removes every process of the run, even ones that left the process group with ``setsid``.
-  ``PR_SET_NO_NEW_PRIVS`` stops setuid binaries from raising privileges again.
-* Not root, unprivileged user namespaces available: a **user + network namespace**.
-  ``RLIMIT_NPROC`` is set to the user's current process count plus ``max_processes``.
-* Neither: an **audit hook** in the child refuses socket creation and running programs. This is
-  best effort only (pure-Python hooks can be undone from inside the interpreter); a warning-level
-  choice for hosts without namespaces.
+* Root (containers, CI), ``namespace``: empty **network**, **PID** and **mount namespaces**. The
+  code runs in a new root that holds only the system directories, the interpreter's own files and
+  the working directory (the project around a virtualenv, a ``.env`` beside it, ``/root`` and
+  ``/home`` are not there), with private ``/proc``, ``/tmp``, ``/var/tmp`` and ``/dev/shm``. It runs
+  under a **dedicated, otherwise unused uid**, which makes ``RLIMIT_NPROC`` exact, and the end of
+  the PID namespace plus ``kill(-1)`` as that uid remove every process of the run.
+* Not root, unprivileged user namespaces available, ``userns``: **user + network + PID + mount
+  namespaces** (own ``/proc``); the filesystem is the user's, unconfined.
+* Neither, ``audit-hook``: a seccomp filter stops programs (``execve``) and sockets other than
+  ``AF_UNIX`` in the kernel; an audit hook refuses them too, plus ``ctypes`` and other processes'
+  ``/proc`` entries. The hook is **not a security boundary** (it runs inside the interpreter it
+  guards); the filesystem is the user's, unconfined.
 
-With namespaces (root), ``/tmp``, ``/var/tmp`` and ``/dev/shm`` are fresh size-limited tmpfs mounts
-for each run, and directories only root may enter (``/root`` ...) are hidden.
+In every mode a seccomp filter (:mod:`agentkit_tools._seccomp`, when libseccomp is installed)
+refuses new namespaces, mounts, ``ptrace`` and other kernel surfaces, and Landlock (Linux 5.13+)
+keeps other processes' ``/proc/<pid>/environ`` and ``mem`` unreadable even under the same uid.
 
-Not covered: other files readable by every user stay readable (and, without namespaces, the shared
-temporary directories are writable, each file limited by ``max_file_bytes``); ``/proc`` still lists
-the host's processes; memory is limited per process, so the total is at most
-``max_processes * memory_bytes``.
+Not covered: memory is limited per process, so the total is at most
+``max_processes * memory_bytes``; files readable by every user in the system directories (``/etc``)
+stay readable.
 """
 
 from __future__ import annotations
@@ -103,6 +104,8 @@ class SandboxResult:
     stderr_truncated: bool
     duration_seconds: float
     network_isolation: NetworkIsolation
+    syscall_filter: bool
+    """Whether the seccomp filter was loaded (it needs libseccomp on the host)."""
 
 
 class PythonSandbox:
@@ -131,6 +134,8 @@ class PythonSandbox:
         if isolation in ("namespace", "userns") and not host.get(isolation):
             raise SandboxError(f"Network isolation {isolation!r} is not available on this host.")
         self.private_mounts = self.privileged and host.get("namespace", False)
+        self.syscall_filter = host.get("seccomp", False)
+        self.landlock = host.get("landlock", False)
         if self.privileged and not self.private_mounts and host.get("interpreter_private"):
             raise SandboxError(
                 f"The sandbox drops root to an unprivileged uid, but {python} lives under a directory "
@@ -159,6 +164,8 @@ class PythonSandbox:
             "uid": uid,
             "gid": uid,
             "rlimits": self._rlimits(uid),
+            "seccomp": self.syscall_filter,
+            "landlock": self.landlock,
             "main": "main.py",
         }
         argv = [self.python, "-I", _CHILD, json.dumps(config)]
@@ -205,6 +212,7 @@ class PythonSandbox:
             stderr_truncated=outcome.stderr.truncated,
             duration_seconds=round(outcome.duration, 3),
             network_isolation=self.isolation,
+            syscall_filter=self.syscall_filter,
         )
 
 

@@ -4,7 +4,8 @@
 metadata addresses. The check runs after DNS resolution, on the address actually dialled (no DNS
 rebinding) and on every redirect hop (redirects are followed by hand, up to ``max_redirects``).
 Bodies are streamed and cut at ``max_bytes`` (after decompression, so gzip bombs are cut too), the
-whole fetch has a deadline, proxies from the environment are ignored, and HTML is reduced to text.
+whole fetch has a deadline, proxies from the environment are ignored, and HTML is reduced to text
+(in linear time, in a worker thread, within the same deadline).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import email.message
 import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anyio
@@ -76,14 +77,43 @@ class WebFetcher:
 
     async def fetch(self, url: str) -> FetchResult:
         """Fetch ``url`` (http or https) and return its text."""
+        deadline = anyio.current_time() + self.limits.timeout
         try:
-            with anyio.fail_after(self.limits.timeout):
+            with anyio.fail_at(deadline):
                 async with self._client() as client:
-                    return await self._follow(client, client.build_request("GET", _checked_url(url)))
+                    page = await self._follow(client, client.build_request("GET", _checked_url(url)))
         except TimeoutError:
-            raise FetchError(f"Fetching {url!r} took longer than {self.limits.timeout} s and was stopped.") from None
+            raise FetchError(
+                f"Fetching {url!r} took longer than {self.limits.timeout} s and was stopped. "
+                "Give slow sites more time with FetchLimits(timeout=...)."
+            ) from None
         except httpx.HTTPError as exc:
             raise FetchError(f"Fetching {url!r} failed: {type(exc).__name__}: {exc}") from None
+        if page.is_html:
+            return replace(page.result, text=await self._html_to_text(url, page.result.text, deadline))
+        return page.result
+
+    async def _html_to_text(self, url: str, html: str, deadline: float) -> str:
+        """Convert in a worker thread, so the fetch deadline still holds while it runs.
+
+        A thread can't be killed: at the deadline the fetch stops waiting and the thread is abandoned.
+        It ends soon anyway: the converter is linear in the page's size and the page is at most
+        ``max_bytes`` (2 MB by default: one or two seconds of work at worst).
+        """
+        try:
+            with anyio.fail_at(deadline):
+                return await anyio.to_thread.run_sync(html_to_text, html, abandon_on_cancel=True)
+        except TimeoutError:
+            raise FetchError(
+                f"Fetching {url!r} took longer than {self.limits.timeout} s and was stopped while converting "
+                f"its HTML ({len(html)} characters) to text. Give large pages more time with "
+                "FetchLimits(timeout=...), or read less of them with FetchLimits(max_bytes=...)."
+            ) from None
+        except Exception as exc:
+            raise FetchError(
+                f"Converting the HTML of {url!r} to text failed: {type(exc).__name__}: {exc}. This is a bug in "
+                "agentkit_tools; please report it with the page's URL."
+            ) from exc
 
     def _client(self) -> httpx.AsyncClient:
         if self._ssl_context is None:
@@ -99,7 +129,7 @@ class WebFetcher:
             headers={"User-Agent": _USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         )
 
-    async def _follow(self, client: httpx.AsyncClient, request: httpx.Request) -> FetchResult:
+    async def _follow(self, client: httpx.AsyncClient, request: httpx.Request) -> _Page:
         redirects: list[str] = []
         while True:
             response = await client.send(request, stream=True)
@@ -118,7 +148,7 @@ class WebFetcher:
             redirects.append(str(next_request.url))
             request = next_request
 
-    async def _read(self, response: httpx.Response, redirects: list[str]) -> FetchResult:
+    async def _read(self, response: httpx.Response, redirects: list[str]) -> _Page:
         content_type = response.headers.get("content-type", "")
         mime = content_type.split(";", 1)[0].strip().lower()
         if mime and not (mime.startswith(_TEXT_TYPES) or mime.endswith(("+json", "+xml"))):
@@ -127,9 +157,16 @@ class WebFetcher:
             )
         body, truncated = await _read_limited(response, self.limits.max_bytes)
         text = body.decode(_charset(content_type), errors="replace")
-        if mime in ("text/html", "application/xhtml+xml") or (not mime and "<html" in text[:1000].lower()):
-            text = html_to_text(text)
-        return FetchResult(str(response.url), response.status_code, mime, text, truncated, redirects)
+        is_html = mime in ("text/html", "application/xhtml+xml") or (not mime and "<html" in text[:1000].lower())
+        return _Page(FetchResult(str(response.url), response.status_code, mime, text, truncated, redirects), is_html)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A fetched page before its HTML, if any, is converted to text."""
+
+    result: FetchResult
+    is_html: bool
 
 
 async def _read_limited(response: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:
