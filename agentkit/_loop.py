@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from agentkit._call_ids import unique_call_ids
 from agentkit._history import strip_foreign_reasoning
 from agentkit._output import OUTPUT_TOOL_NAME, OutputInvalid, OutputSpec
 from agentkit._tool_exec import ToolInvoker, ToolOutcome, invoke_directly, run_calls, run_one
@@ -42,7 +43,9 @@ from agentkit.messages import (
     ToolResult,
     UserPart,
 )
+from agentkit.models._pricing import priced
 from agentkit.models.base import Model, RequestParams, ResponseDone
+from agentkit.pricing import ModelPrice
 from agentkit.prompts import render
 from agentkit.result import StopReason
 from agentkit.settings import ModelSettings
@@ -90,8 +93,9 @@ async def call_model(
     config: RunConfig[Any],
     timeout: float | None = None,
 ) -> ModelResponse:
-    """Send one request within ``timeout``; when streaming, forward deltas as events."""
-    return await asyncio.wait_for(_send(model, messages, settings, params, config), timeout)
+    """Send one request within ``timeout``; when streaming, forward deltas as events. A user's price
+    (``config.price``) sets the response's cost here, so strategy ledgers and durable steps see it."""
+    return priced(await asyncio.wait_for(_send(model, messages, settings, params, config), timeout), config.price)
 
 
 async def _send(
@@ -127,6 +131,8 @@ class RunConfig(Generic[OutputT]):
     tool_guard: ToolGuard | None = None
     approver: Approver | None = None
     output_validators: Sequence[OutputValidator] = ()
+    price: ModelPrice | None = None
+    """The user's price for the model (``Agent(price=...)``); ``None``: the adapters' table price."""
     clock: Callable[[], float] | None = None
     """Seconds elapsed in the run, for ``max_seconds``; durable runs pass the recorded step time so a
     replay takes the same decisions. ``None``: wall time since the run started."""
@@ -215,6 +221,7 @@ async def _request(node: ModelRequestNode, config: RunConfig[Any], state: RunSta
             raise BudgetExceeded("max_seconds", state.usage, state.messages, "The final answer timed out.") from None
         state.messages.pop()
         return await _limit_reached("max_seconds", list(node.request.parts), config, state)
+    response = unique_call_ids(response)
     _record_response(response, config, state)
     await config.emit(
         ModelResponseEvent(
@@ -254,6 +261,11 @@ def _time_left(config: RunConfig[Any], state: RunState, final: bool) -> float | 
     if final:
         return budget.final_answer_seconds
     return max(0.0, budget.max_seconds - config.elapsed(state))
+
+
+def _out_of_time(config: RunConfig[Any], state: RunState) -> bool:
+    left = _time_left(config, state, False)
+    return left is not None and left <= 0
 
 
 def _record_response(response: ModelResponse, config: RunConfig[Any], state: RunState) -> None:
@@ -391,7 +403,8 @@ async def _run_tools(calls: list[ToolCall], config: RunConfig[Any], state: RunSt
         ended,
     )
     state.usage = state.usage + Usage(tool_calls=len(outcomes))
-    _count_failures(outcomes, config, state)
+    if not _out_of_time(config, state):  # else the run ends on max_seconds: a call cut short is no tool fault
+        _count_failures(outcomes, config, state)
     parts: list[RequestPart] = [o.part for o in outcomes]
     return parts + refused
 
@@ -426,7 +439,7 @@ async def _emit_end(outcome: ToolOutcome, step: int, config: RunConfig[Any]) -> 
             step=step,
             call_id=call.id,
             name=call.name,
-            result=outcome.part,
+            result=outcome.shown,
             duration_s=outcome.duration_s,
             is_error=outcome.failed,
         )
@@ -468,6 +481,7 @@ def _context(call: ToolCall, step: int, config: RunConfig[Any], state: RunState)
         tool_call_id=call.id,
         retry=state.failures.get(call.name, 0),
         idempotency_key=f"{config.run_id}:{step}:{call.id}",
+        time_left=_time_left(config, state, False),
     )
 
 
@@ -481,7 +495,7 @@ def _count_failures(outcomes: list[ToolOutcome], config: RunConfig[Any], state: 
         count = state.failures[key] = state.failures.get(key, 0) + 1
         limit = outcome.tool.retries if outcome.tool and outcome.tool.retries is not None else config.retries
         if count > limit:
-            raise ToolRetriesExceeded(outcome.call.name, limit, _text(outcome.part), state.messages)
+            raise ToolRetriesExceeded(outcome.call.name, limit, _text(outcome.shown), state.messages)
 
 
 def _text(part: ToolResult | RetryPrompt) -> str:

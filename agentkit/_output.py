@@ -78,6 +78,8 @@ class OutputSpec(Generic[OutputT]):
             data = json.loads(arguments or "{}")
         except json.JSONDecodeError as exc:
             raise OutputInvalid(f"the arguments are not valid JSON ({exc.msg} at position {exc.pos})") from exc
+        except (ValueError, RecursionError) as exc:  # an integer over 4,300 digits; nesting too deep
+            raise OutputInvalid(f"the arguments are not valid JSON ({exc})") from None
         return self._validate_object(data)
 
     def validate_text(self, text: str) -> OutputT:
@@ -86,7 +88,7 @@ class OutputSpec(Generic[OutputT]):
             return self._validate_python(text)
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, an integer over 4,300 digits, too deep
             raise OutputInvalid(render("output_tool_required", tool=OUTPUT_TOOL_NAME)) from exc
         return self._validate_object(data)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -34,5 +35,14 @@ class RunContext(Generic[DepsT]):
     retry: int = 0
     """How many times this tool already failed in this run."""
     idempotency_key: str | None = None
-    """Stable across replays of a durable run (run id + step); pass it to external APIs that dedupe."""
+    """``"<run id>:<model turn>:<call id>"``, the same on every replay of a durable run (whose run id is
+    fixed and whose call ids are recorded); pass it to external APIs that dedupe, or use it with
+    :class:`agentkit.background.EffectStore`."""
     metadata: dict[str, Any] = field(default_factory=dict)
+    time_left: float | None = None
+    """Seconds left in the run's ``max_seconds`` budget when this call started (``None``: no time budget).
+    The call is stopped when this or the tool's own ``timeout`` runs out, whichever comes first."""
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    """Set when the run stops waiting for this call: its timeout or the run's time ran out, or the run was
+    cancelled. A sync tool keeps running in its thread after that; a long one should check
+    ``ctx.cancelled.is_set()``, or sleep with ``ctx.cancelled.wait(seconds)``, and stop early."""

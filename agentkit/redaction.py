@@ -21,7 +21,15 @@ if TYPE_CHECKING:
     from agentkit.events import AgentEvent
     from agentkit.tools import ToolRegistry
 
-__all__ = ["REDACTED", "add_secret", "is_secret_key", "redact_event", "redact_text", "redact_value"]
+__all__ = [
+    "REDACTED",
+    "add_secret",
+    "is_secret_key",
+    "redact_event",
+    "redact_text",
+    "redact_value",
+    "scrub_values",
+]
 
 REDACTED = "[REDACTED]"
 
@@ -128,6 +136,27 @@ def _redact_item(key: Any, value: Any, known: list[str]) -> Any:
     if isinstance(key, str) and is_secret_key(key) and isinstance(value, str) and value:
         return REDACTED
     return _redact_value(value, known)
+
+
+def scrub_values(value: Any, secrets: list[str]) -> Any:
+    """A copy of JSON-like ``value`` with each of the exact strings ``secrets`` replaced by ``[REDACTED]``
+    (in strings and dict keys, through dicts and lists).
+
+    Used for the values of a tool call's ``secret_args``, which are known, whatever their shape.
+    ``secrets`` should be ordered longest first, so a secret containing another is replaced whole.
+    """
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, Mapping):
+        return {scrub_values(k, secrets): scrub_values(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_values(v, secrets) for v in value]
+    return value
 
 
 def redact_event(event: AgentEvent, registry: ToolRegistry | None = None) -> AgentEvent:

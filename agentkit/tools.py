@@ -35,6 +35,11 @@ __all__ = [
 SideEffect = Literal["pure", "idempotent", "mutating"]
 _SIDE_EFFECTS: tuple[SideEffect, ...] = ("pure", "idempotent", "mutating")
 
+REDACTED_ARGUMENTS = "[REDACTED: arguments of a tool with secret arguments that are not a JSON object]"
+"""What events show instead of the arguments of a secret-taking tool when they can't be parsed."""
+_MIN_SCRUBBED_LENGTH = 4
+"""Secret argument values shorter than this are not scrubbed from result and error text."""
+
 F = TypeVar("F", bound=Callable[..., Any])
 DepsT = TypeVar("DepsT")
 
@@ -175,6 +180,12 @@ class Tool(Generic[DepsT]):
         Raises :class:`ArgumentsError` with a message written for the model.
         """
         args = _parse_json_object(arguments)
+        try:
+            return self._validated(args)
+        except RecursionError as exc:  # arguments nested deeper than validation (or its messages) can go
+            raise ArgumentsError("tool_args_invalid", f"the arguments are nested too deeply ({exc})") from None
+
+    def _validated(self, args: dict[str, Any]) -> dict[str, Any]:
         errors = sorted(self._validator.iter_errors(args), key=lambda e: list(e.absolute_path))
         if errors:
             raise ArgumentsError("tool_args_invalid", "; ".join(_describe(e) for e in errors))
@@ -187,16 +198,35 @@ class Tool(Generic[DepsT]):
         return {name: getattr(model, name) for name in type(model).model_fields}
 
     def redact_arguments(self, arguments: str) -> str:
-        """``arguments`` with the values of ``secret_args`` replaced by ``"[REDACTED]"``."""
-        if not self.secret_args:
+        """``arguments`` with the values of ``secret_args`` replaced by ``"[REDACTED]"``.
+
+        Never raises: arguments that are not a JSON object (or can't be parsed at all) are replaced
+        as a whole, since there is no telling where a secret sits in them.
+        """
+        if not self.secret_args or not arguments.strip():
             return arguments
+        data = _json_object_or_none(arguments)
+        if data is None:
+            return REDACTED_ARGUMENTS
         try:
-            data = json.loads(arguments)
-        except json.JSONDecodeError:
-            return "[REDACTED: unparsable arguments of a tool with secret arguments]"
-        if not isinstance(data, dict):
-            return arguments
-        return json.dumps({k: "[REDACTED]" if k in self.secret_args else v for k, v in data.items()})
+            return json.dumps({k: "[REDACTED]" if k in self.secret_args else v for k, v in data.items()})
+        except (ValueError, RecursionError):
+            return REDACTED_ARGUMENTS
+
+    def secret_values(self, arguments: str) -> list[str]:
+        """The texts of this call's secret argument values, as they may appear in a result or an error.
+
+        Each string or number value of a ``secret_args`` argument, with its JSON- and repr-escaped
+        forms; values shorter than 4 characters are left out (they would match ordinary text).
+        Never raises.
+        """
+        data = _json_object_or_none(arguments) if self.secret_args else None
+        if data is None:
+            return []
+        found: set[str] = set()
+        for name in self.secret_args & data.keys():
+            found.update(_value_forms(data[name]))
+        return sorted((v for v in found if len(v) >= _MIN_SCRUBBED_LENGTH), key=len, reverse=True)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the underlying function directly (handy in tests)."""
@@ -230,9 +260,30 @@ def _parse_json_object(arguments: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ArgumentsError("tool_args_not_json", f"{exc.msg} at position {exc.pos}") from exc
+    except (ValueError, RecursionError) as exc:  # an integer over 4,300 digits; nesting too deep
+        raise ArgumentsError("tool_args_not_json", str(exc)) from None
     if not isinstance(value, dict):
         raise ArgumentsError("tool_args_invalid", f"expected a JSON object, got {type(value).__name__}")
     return value
+
+
+def _json_object_or_none(arguments: str) -> dict[str, Any] | None:
+    """The arguments as a JSON object, or ``None`` when they are anything else (never raises)."""
+    try:
+        data = json.loads(arguments)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _value_forms(value: Any) -> set[str]:
+    """How a secret value can show up in text: as is, JSON-escaped, repr-escaped."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return set()
+    text = str(value)
+    if not isinstance(value, str):
+        return {text}
+    return {text, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1], repr(value)[1:-1]}
 
 
 def _describe(error: Any) -> str:

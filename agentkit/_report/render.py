@@ -84,11 +84,12 @@ def pretty(text: str) -> str:
     """JSON text indented; other text as it is."""
     try:
         value = json.loads(text)
-    except (json.JSONDecodeError, TypeError):
+        if not isinstance(value, dict | list):
+            return text
+        shown = json.dumps(value, indent=2, ensure_ascii=False)
+        return shown.encode("utf-8", "replace").decode()  # a decoded lone surrogate can't be written as UTF-8
+    except (ValueError, RecursionError, TypeError):  # not JSON, or more than json can take (a huge int, deep)
         return text
-    if not isinstance(value, dict | list):
-        return text
-    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def output_text(output: Any) -> str:

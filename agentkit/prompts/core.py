@@ -10,7 +10,38 @@ TEMPLATES: dict[str, str] = {
     ),
     "tool_unknown": "Unknown tool '$tool'. Available tools: $available. Call one of these or give your answer.",
     "tool_failed": "Tool '$tool' raised $error_type: $error\nFix the problem and try again, or answer without it.",
-    "tool_timeout": "Tool '$tool' did not finish within $seconds seconds. Try different arguments or answer.",
+    "tool_result_invalid": (
+        "Tool '$tool' returned a value that can't be turned into JSON ($error). This is a fault of the "
+        "tool, not of your arguments: try other arguments, another tool, or answer without it."
+    ),
+    "tool_result_bytes_note": (
+        "The tool returned $size bytes of binary data that are not UTF-8 text; 'data' holds them in base64."
+    ),
+    "tool_exited": (
+        "Tool '$tool' tried to stop the program ($error_type: $error); it was stopped instead. "
+        "Try other arguments, another tool, or answer without it."
+    ),
+    "tool_timeout": (
+        "Tool '$tool' did not finish within $seconds seconds. Calling it again is safe; try different "
+        "arguments or answer without it."
+    ),
+    "tool_timeout_mutating": (
+        "Tool '$tool' did not finish within $seconds seconds. Its outcome is unknown: it may have completed; "
+        "check before retrying."
+    ),
+    "tool_out_of_time": "Tool '$tool' did not finish before the time budget of this run ran out.",
+    "tool_out_of_time_mutating": (
+        "Tool '$tool' did not finish before the time budget of this run ran out. Its outcome is unknown: "
+        "it may have completed; check before retrying."
+    ),
+    "tool_no_time_left": (
+        "Tool '$tool' was not run: the time budget of this run is used up. Answer with what you have."
+    ),
+    "tool_busy": (
+        "Tool '$tool' was not run: an earlier call of the mutating tool '$running' did not finish and is "
+        "still running, and mutating tools never run at the same time. That call's outcome is unknown: "
+        "check whether it completed before calling a mutating tool again."
+    ),
     "tool_retry": "$message",
     "tool_call_limit": (
         "Tool '$tool' was not run: the tool-call budget of this run is used up. Answer with what you have."

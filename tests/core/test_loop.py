@@ -233,7 +233,8 @@ def test_tool_timeout_becomes_retry_prompt() -> None:
     model = ScriptedModel([call("slow", id="s"), "gave up"])
     assert Agent(model, tools=[slow]).run_sync("go").output == "gave up"
     assert last_request(model).parts[0].content == (  # type: ignore[union-attr]
-        "Tool 'slow' did not finish within 0.05 seconds. Try different arguments or answer."
+        "Tool 'slow' did not finish within 0.05 seconds. Its outcome is unknown: it may have completed; "
+        "check before retrying."
     )
 
 
