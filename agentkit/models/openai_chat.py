@@ -52,6 +52,7 @@ from agentkit.models._openai_common import (
 )
 from agentkit.models._pricing import cost_usd
 from agentkit.models._retry import RetryPolicy, call_with_retry
+from agentkit.models._sdk_body import sdk_kwargs
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
 from agentkit.settings import ModelSettings
 from agentkit.usage import Usage
@@ -169,7 +170,9 @@ class OpenAIChatModel(OpenAIClientModel):
         if n is not None:
             body["n"] = n
         with invalid_json_guard(self._where("chat/completions")):
-            completion = await self.client.chat.completions.create(**body, **self._options(settings))
+            completion = await self.client.chat.completions.create(
+                **sdk_kwargs(body, "messages", self._options(settings))
+            )
         return self._parse_completion(completion.to_dict())
 
     async def request_choices(
@@ -217,7 +220,9 @@ class OpenAIChatModel(OpenAIClientModel):
         where = self._where("chat/completions")
         with invalid_json_guard(where):
             stream = await self.client.chat.completions.create(
-                **body, stream=True, stream_options={"include_usage": True}, **self._options(settings)
+                **sdk_kwargs(body, "messages", self._options(settings)),
+                stream=True,
+                stream_options={"include_usage": True},
             )
         state = ChatStream(self._provider, think_tags=self.think_tags)
         try:

@@ -11,6 +11,10 @@ as ``provider_id``); tool results go back as ``function_call_output`` items. A
 :class:`~agentkit.messages.RetryPrompt` answering a call goes back as that call's output (the Responses
 API has no error flag). ``usage.output_tokens`` already includes
 ``output_tokens_details.reasoning_tokens``.
+
+With ``ModelSettings(native_compaction=...)`` the request asks for server-side compaction
+(``context_management``); a ``compaction`` output item becomes a :class:`~agentkit.messages.CompactionPart`
+that goes back unchanged, in its place, on later requests to the same provider.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from openai import AsyncOpenAI
 from agentkit.events import ReasoningDelta, TextDelta, ToolCallDelta
 from agentkit.exceptions import UserError
 from agentkit.messages import (
+    CompactionPart,
     ModelRequest,
     ModelResponse,
     ReasoningPart,
@@ -36,6 +41,7 @@ from agentkit.messages import (
 )
 from agentkit.models._adapter import Messages
 from agentkit.models._errors import Failure, IncompleteResponse, StreamReportedError
+from agentkit.models._native_compaction import compaction_item, parse_compaction_item, responses_context_management
 from agentkit.models._openai_client import OpenAIClientModel
 from agentkit.models._openai_common import (
     as_dict,
@@ -49,6 +55,7 @@ from agentkit.models._openai_common import (
 )
 from agentkit.models._pricing import cost_usd, price_entry
 from agentkit.models._retry import RetryPolicy
+from agentkit.models._sdk_body import sdk_kwargs
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
 from agentkit.settings import ModelSettings
 from agentkit.tools import ToolDefinition
@@ -118,6 +125,9 @@ class OpenAIResponsesModel(OpenAIClientModel):
         if reasoning:
             body.update(_reasoning_fields(settings, self.reasoning_summary, self.store))
         body.update(_setting_fields(settings))
+        context_management = responses_context_management(settings)
+        if context_management is not None:
+            body["context_management"] = context_management
         return body
 
     def _options(self, settings: ModelSettings) -> JSON:
@@ -131,7 +141,7 @@ class OpenAIResponsesModel(OpenAIClientModel):
     async def _request_once(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> ModelResponse:
         body = self.build_body(messages, settings, params)
         with invalid_json_guard(self._where("responses")):
-            response = await self.client.responses.create(**body, **self._options(settings))
+            response = await self.client.responses.create(**sdk_kwargs(body, "input", self._options(settings)))
         return self._finish(response.to_dict())
 
     async def _stream_once(
@@ -140,7 +150,9 @@ class OpenAIResponsesModel(OpenAIClientModel):
         body = self.build_body(messages, settings, params)
         where = self._where("responses")
         with invalid_json_guard(where):
-            stream = await self.client.responses.create(**body, stream=True, **self._options(settings))
+            stream = await self.client.responses.create(
+                **sdk_kwargs(body, "input", self._options(settings)), stream=True
+            )
         reader = _StreamReader()
         try:
             with invalid_json_guard(where):
@@ -268,6 +280,8 @@ def _response_items(response: ModelResponse, provider: str, store: bool) -> list
             texts, message_id = [], None
         if isinstance(part, ToolCall):
             items.append(_function_call(part, keep_ids))
+        elif isinstance(part, CompactionPart):
+            items += [item] if (item := compaction_item(part, provider)) else []
         elif _replayable(part, provider, store):
             items.append(_reasoning_item(part))
             message_id = (as_str(part.data.get("message_id")) or None) if keep_ids else None
@@ -332,6 +346,8 @@ def _parse_item(item: JSON, following: JSON, provider: str) -> list[ResponsePart
     if kind == "message":
         texts = [as_str(c.get("text")) or as_str(c.get("refusal")) for c in as_list(item.get("content"))]
         return [TextPart(content=t) for t in texts if t]
+    if kind == "compaction":
+        return [parse_compaction_item(item, provider)]
     if kind == "function_call":
         return [
             ToolCall(
