@@ -16,9 +16,12 @@ from typing import Any, Generic, TypeVar
 
 from agentkit._call_ids import unique_call_ids
 from agentkit._history import strip_foreign_reasoning
+from agentkit._instructions import RunInstructions, with_instructions
 from agentkit._output import OUTPUT_TOOL_NAME, OutputInvalid, OutputSpec
 from agentkit._tool_exec import ToolInvoker, ToolOutcome, invoke_directly, run_calls, run_one
 from agentkit.approval import ApprovalRequest, Approver
+from agentkit.compaction._run import ContextState, fit_context, send_within_window
+from agentkit.compaction.policy import ContextPolicy
 from agentkit.context import RunContext
 from agentkit.events import (
     AgentEvent,
@@ -43,6 +46,7 @@ from agentkit.messages import (
     ToolResult,
     UserPart,
 )
+from agentkit.models._native_compaction import compaction_event
 from agentkit.models._pricing import priced
 from agentkit.models.base import Model, RequestParams, ResponseDone
 from agentkit.pricing import ModelPrice
@@ -136,6 +140,10 @@ class RunConfig(Generic[OutputT]):
     clock: Callable[[], float] | None = None
     """Seconds elapsed in the run, for ``max_seconds``; durable runs pass the recorded step time so a
     replay takes the same decisions. ``None``: wall time since the run started."""
+    instructions: RunInstructions = field(default_factory=RunInstructions)
+    """The run's instructions, sent at the head of every request and never stored in the history."""
+    context: ContextPolicy = field(default_factory=ContextPolicy)
+    """How the run keeps its requests inside the model's context window."""
 
     def elapsed(self, state: RunState) -> float:
         """Seconds this run has used."""
@@ -153,6 +161,7 @@ class RunState:
     failures: dict[str, int] = field(default_factory=dict)
     output_failures: int = 0
     warned: set[str] = field(default_factory=set)
+    context: ContextState = field(default_factory=ContextState)
 
     @property
     def elapsed(self) -> float:
@@ -208,14 +217,14 @@ async def _request(node: ModelRequestNode, config: RunConfig[Any], state: RunSta
         allow_text_output=config.output.is_text,
         final_answer=final,
     )
-    history = await _history_for(config, state)
+    history = await _request_history(config, state)
     await config.emit(
         ModelRequestStart(run_id=config.run_id, step=state.step, model=_name(config.model), final_answer=final)
     )
     started = time.perf_counter()
     try:
         timeout = _time_left(config, state, final)
-        response = await config.model_caller(config.model, history, config.settings, params, config, timeout)
+        response = await send_within_window(config, state, history, params, timeout, _request_history)
     except TimeoutError:
         if final:
             raise BudgetExceeded("max_seconds", state.usage, state.messages, "The final answer timed out.") from None
@@ -231,6 +240,8 @@ async def _request(node: ModelRequestNode, config: RunConfig[Any], state: RunSta
             duration_s=time.perf_counter() - started,
         )
     )
+    if (compacted := compaction_event(response, config.run_id, state.step - 1)) is not None:
+        await config.emit(compacted)
     if node.final_limit is not None:
         return await _final_answer(response, node.final_limit, config, state)
     return CallToolsNode(response)
@@ -240,7 +251,12 @@ def _name(model: Model) -> str:
     return f"{model.provider}:{model.model_name}"
 
 
+async def _request_history(config: RunConfig[Any], state: RunState) -> Messages:
+    return with_instructions(await _history_for(config, state), config.instructions)
+
+
 async def _history_for(config: RunConfig[Any], state: RunState) -> Messages:
+    await fit_context(config, state)  # compacts state.messages when the request would not fit the window
     history, stripped = strip_foreign_reasoning(state.messages, config.model.provider)
     if stripped:
         await config.emit(
@@ -367,7 +383,8 @@ async def _limit_reached(
 ) -> ModelRequestNode:
     await config.emit(BudgetExceededEvent(run_id=config.run_id, limit=limit, usage=state.usage))
     if config.budget is not None and config.budget.on_exceeded == "raise":
-        raise BudgetExceeded(limit, state.usage, state.messages)
+        answered = [*state.messages, ModelRequest(parts=parts)] if parts else state.messages  # results kept
+        raise BudgetExceeded(limit, state.usage, answered)
     final = UserPart(content=render("final_answer_now", limit=limit))
     return ModelRequestNode(ModelRequest(parts=[*parts, final]), final_limit=limit)
 
@@ -495,7 +512,8 @@ def _count_failures(outcomes: list[ToolOutcome], config: RunConfig[Any], state: 
         count = state.failures[key] = state.failures.get(key, 0) + 1
         limit = outcome.tool.retries if outcome.tool and outcome.tool.retries is not None else config.retries
         if count > limit:
-            raise ToolRetriesExceeded(outcome.call.name, limit, _text(outcome.shown), state.messages)
+            answered = [*state.messages, ModelRequest(parts=[o.part for o in outcomes])]  # results kept
+            raise ToolRetriesExceeded(outcome.call.name, limit, _text(outcome.shown), answered)
 
 
 def _text(part: ToolResult | RetryPrompt) -> str:

@@ -11,6 +11,14 @@ from typing import TYPE_CHECKING, Any, Generic, overload
 
 from typing_extensions import TypeVar
 
+from agentkit._closing import close_after_error, close_history
+from agentkit._instructions import (
+    InstructionsAttribute,
+    InstructionsFunction,
+    RunInstructions,
+    assemble,
+    check_text,
+)
 from agentkit._loop import (
     End,
     EventSink,
@@ -27,14 +35,18 @@ from agentkit._loop import (
 from agentkit._output import OutputSpec
 from agentkit._tool_exec import ToolInvoker, invoke_directly
 from agentkit.approval import Approver
+from agentkit.compaction.policy import ContextPolicy
+from agentkit.context import RunContext
 from agentkit.events import AgentEvent, FinalResultEvent, RunStart
 from agentkit.exceptions import UserError
-from agentkit.messages import ModelRequest, ModelResponse, RequestPart, SystemPart, UserPart
+from agentkit.messages import ModelRequest, ModelResponse, RequestPart, UserPart
 from agentkit.models import Model, check_spec, infer_model
 from agentkit.models._pricing import check_cost_limit
 from agentkit.pricing import ModelPrice
 from agentkit.redaction import redact_event
 from agentkit.result import AgentResult
+from agentkit.sessions._binding import session_iter, session_run
+from agentkit.sessions.session import Session
 from agentkit.settings import ModelSettings
 from agentkit.tools import SideEffect, Tool, ToolLike, ToolRegistry
 from agentkit.tools import tool as make_tool
@@ -69,6 +81,8 @@ class RunOptions:
     """Seconds elapsed in the run, for ``max_seconds`` (durable runs pass their recorded step time)."""
     run_id: str | None = None
     extra_parts: Sequence[RequestPart] = field(default_factory=tuple)
+    instructions: str | None = None
+    """Instructions for this run only, sent after the agent's own (see :attr:`Agent.instructions`)."""
 
 
 class AgentRun(Generic[OutputT]):
@@ -85,6 +99,7 @@ class AgentRun(Generic[OutputT]):
         self._events = events
         self.result: AgentResult[OutputT] | None = None
         self.new_message_index = len(state.messages)
+        self._closed: list[ModelRequest | ModelResponse] | None = None
 
     @property
     def run_id(self) -> str:
@@ -93,8 +108,8 @@ class AgentRun(Generic[OutputT]):
 
     @property
     def messages(self) -> list[ModelRequest | ModelResponse]:
-        """The transcript so far."""
-        return self._state.messages
+        """The transcript so far; after a step raised (cancelled, an error), closed for another run."""
+        return self._closed if self._closed is not None else self._state.messages
 
     @property
     def usage(self) -> Any:
@@ -114,7 +129,13 @@ class AgentRun(Generic[OutputT]):
             await emit(event)
 
         state = self._state
-        copied = replace(state, messages=list(state.messages), failures=dict(state.failures), warned=set(state.warned))
+        copied = replace(
+            state,
+            messages=list(state.messages),
+            failures=dict(state.failures),
+            warned=set(state.warned),
+            context=state.context.copy(),
+        )
         child = AgentRun(replace(self._config, run_id=run_id, emit=sink), copied, self.next_node, events)
         child.new_message_index = self.new_message_index
         return child
@@ -123,13 +144,19 @@ class AgentRun(Generic[OutputT]):
         """Execute the current node and return the next one."""
         if isinstance(self.next_node, End):
             return self.next_node
-        self.next_node = await advance(self.next_node, self._config, self._state)
+        self._closed = None
+        try:
+            self.next_node = await advance(self.next_node, self._config, self._state)
+        except BaseException as exc:
+            self._closed = close_after_error(exc, self._state.messages)
+            raise
         if isinstance(self.next_node, End):
             await self._finish(self.next_node)
         return self.next_node
 
     async def _finish(self, end: End[Any]) -> None:
         state = self._state
+        state.messages[:] = close_history(state.messages, "answered")
         await self._config.emit(
             FinalResultEvent(run_id=self.run_id, output=end.output, stop_reason=end.stop_reason, usage=state.usage)
         )
@@ -139,7 +166,7 @@ class AgentRun(Generic[OutputT]):
             messages=state.messages,
             stop_reason=end.stop_reason,
             run_id=self.run_id,
-            new_message_index=self.new_message_index,
+            new_message_index=state.context.new_index(self.new_message_index),
             events=self._events,
         )
 
@@ -165,6 +192,13 @@ class Agent(Generic[DepsT, OutputT]):
     the table); a ``Budget(max_cost_usd=...)`` needs a price (see :mod:`agentkit.pricing`).
     """
 
+    instructions = InstructionsAttribute()
+    """The static instructions, a ``str`` (``""`` when none; assign a new text to change them), and the
+    decorator for dynamic ones: ``@agent.instructions`` on ``(ctx: RunContext[Deps]) -> str | None`` (or a
+    function without parameters; sync or async), evaluated once per run. Every request of a run starts
+    with the static text, then each function's text, then the run's ``instructions=``; none of it is
+    stored in ``result.messages``."""
+
     def __init__(
         self,
         model: Model | str,
@@ -181,6 +215,7 @@ class Agent(Generic[DepsT, OutputT]):
         output_retries: int = 2,
         max_parallel_tools: int = 8,
         approver: Approver | None = None,
+        context: ContextPolicy | None = None,
     ) -> None:
         if retries < 0 or output_retries < 0:
             raise UserError("retries and output_retries must be >= 0.")
@@ -188,6 +223,8 @@ class Agent(Generic[DepsT, OutputT]):
             raise UserError("max_parallel_tools must be >= 1.")
         self._model_spec = model
         self._model: Model | None = prepare_model(model) if isinstance(model, Model) else None
+        self._static_instructions = ""
+        self._instruction_functions: list[InstructionsFunction] = []
         self.instructions = instructions
         self.registry = ToolRegistry(tools)
         self.output = OutputSpec.of(output_type)
@@ -200,6 +237,8 @@ class Agent(Generic[DepsT, OutputT]):
         self.output_retries = output_retries
         self.max_parallel_tools = max_parallel_tools
         self.approver = approver
+        self.context = context or ContextPolicy()
+        """Context management (on by default): see :class:`~agentkit.ContextPolicy`."""
         self.output_validators: list[OutputValidator] = []
         if isinstance(model, str):
             check_model_spec(model)
@@ -269,20 +308,27 @@ class Agent(Generic[DepsT, OutputT]):
 
     # --- running ---------------------------------------------------------------------------------
 
+    @session_run
     async def run(
         self,
         prompt: str,
         *,
         deps: DepsT = None,  # type: ignore[assignment]
         message_history: Sequence[ModelRequest | ModelResponse] | None = None,
+        session: str | Session | None = None,
         model: Model | str | None = None,
         settings: ModelSettings | None = None,
         budget: Budget | None = None,
         strategy: Strategy | None = None,
         options: RunOptions | None = None,
+        instructions: str | None = None,
     ) -> AgentResult[OutputT]:
-        """Run to the end and return the result."""
-        opts = _options(options, model, settings, budget)
+        """Run to the end and return the result. ``instructions`` are added to the agent's for this run.
+
+        ``session`` (an id or a :class:`~agentkit.sessions.Session`) continues a stored conversation: the run
+        holds the session, starts from its messages and appends the ones it adds (see :mod:`agentkit.sessions`).
+        """
+        opts = _options(options, model, settings, budget, instructions)
         if strategy is not None:
             name = getattr(strategy, "name", type(strategy).__name__)
             with traced(opts.emit, agent_name=self.name, strategy=name) as emit:
@@ -300,11 +346,13 @@ class Agent(Generic[DepsT, OutputT]):
         *,
         deps: DepsT = None,  # type: ignore[assignment]
         message_history: Sequence[ModelRequest | ModelResponse] | None = None,
+        session: str | Session | None = None,
         model: Model | str | None = None,
         settings: ModelSettings | None = None,
         budget: Budget | None = None,
         strategy: Strategy | None = None,
         options: RunOptions | None = None,
+        instructions: str | None = None,
     ) -> AgentResult[OutputT]:
         """:meth:`run` for code that is not async. Fails clearly inside a running event loop."""
         try:
@@ -318,11 +366,13 @@ class Agent(Generic[DepsT, OutputT]):
                 prompt,
                 deps=deps,
                 message_history=message_history,
+                session=session,
                 model=model,
                 settings=settings,
                 budget=budget,
                 strategy=strategy,
                 options=options,
+                instructions=instructions,
             )
         )
 
@@ -340,9 +390,11 @@ class Agent(Generic[DepsT, OutputT]):
         *,
         deps: DepsT = None,  # type: ignore[assignment]
         message_history: Sequence[ModelRequest | ModelResponse] | None = None,
+        session: str | Session | None = None,
         model: Model | str | None = None,
         settings: ModelSettings | None = None,
         budget: Budget | None = None,
+        instructions: str | None = None,
     ) -> AsyncIterator[AgentEvent]:
         """Run and yield typed events as they happen; the last one is a :class:`FinalResultEvent`."""
         queue: asyncio.Queue[AgentEvent | None] = asyncio.Queue()
@@ -350,8 +402,8 @@ class Agent(Generic[DepsT, OutputT]):
         async def sink(event: AgentEvent) -> None:
             await queue.put(event)
 
-        opts = RunOptions(model=model, settings=settings, budget=budget, emit=sink)
-        task = asyncio.create_task(self._run_streaming(prompt, deps, message_history, opts))
+        opts = RunOptions(model=model, settings=settings, budget=budget, emit=sink, instructions=instructions)
+        task = asyncio.create_task(self._run_streaming(prompt, deps, message_history, opts, session))
         task.add_done_callback(lambda _: queue.put_nowait(None))
         try:
             while (event := await queue.get()) is not None:
@@ -367,11 +419,15 @@ class Agent(Generic[DepsT, OutputT]):
         deps: Any,
         history: Sequence[ModelRequest | ModelResponse] | None,
         options: RunOptions,
+        session: str | Session | None = None,
     ) -> None:
-        async with self.iter(prompt, deps=deps, message_history=history, options=options, stream=True) as run:
+        async with self.iter(
+            prompt, deps=deps, message_history=history, options=options, stream=True, session=session
+        ) as run:
             async for _ in run:
                 pass
 
+    @session_iter
     @asynccontextmanager
     async def iter(
         self,
@@ -379,18 +435,27 @@ class Agent(Generic[DepsT, OutputT]):
         *,
         deps: DepsT = None,  # type: ignore[assignment]
         message_history: Sequence[ModelRequest | ModelResponse] | None = None,
+        session: str | Session | None = None,
         options: RunOptions | None = None,
         stream: bool = False,
+        instructions: str | None = None,
     ) -> AsyncIterator[AgentRun[OutputT]]:
-        """Step through a run: ``async with agent.iter(task) as run: async for node in run: ...``."""
+        """Step through a run: ``async with agent.iter(task) as run: async for node in run: ...``.
+
+        With ``session``, the session is held for the ``async with`` block; a run that reached its end has its
+        new messages appended when the block exits.
+        """
         opts = options or RunOptions()
+        opts = replace(opts, instructions=instructions) if instructions is not None else opts
         events: list[AgentEvent] = []
         with traced(opts.emit, agent_name=self.name) as emit:
             config = self._config(deps, replace(opts, emit=emit), events, stream)
             check_cost_limit(config.model, config.budget, config.price)
-            messages = list(message_history or [])
+            messages = close_history(message_history or [])
             state = RunState(messages=messages)
-            first = ModelRequestNode(ModelRequest(parts=self._first_parts(prompt, messages, opts)))
+            request = ModelRequest(parts=self._first_parts(prompt, opts))
+            config = replace(config, instructions=await self._run_instructions(config, [*messages, request], opts))
+            first = ModelRequestNode(request)
             await config.emit(
                 RunStart(
                     run_id=config.run_id,
@@ -437,17 +502,19 @@ class Agent(Generic[DepsT, OutputT]):
             output_validators=tuple(self.output_validators),
             clock=opts.clock,
             price=self.price if opts.model in (None, self._model, self._model_spec) else None,
+            context=self.context,
         )
 
-    def _first_parts(
-        self, prompt: str, history: list[ModelRequest | ModelResponse], opts: RunOptions
-    ) -> list[RequestPart]:
-        parts: list[RequestPart] = []
-        if self.instructions and not history:
-            parts.append(SystemPart(content=self.instructions))
-        parts += list(opts.extra_parts)
-        parts.append(UserPart(content=prompt))
-        return parts
+    def _first_parts(self, prompt: str, opts: RunOptions) -> list[RequestPart]:
+        return [*opts.extra_parts, UserPart(content=prompt)]
+
+    async def _run_instructions(
+        self, config: RunConfig[OutputT], messages: list[ModelRequest | ModelResponse], opts: RunOptions
+    ) -> RunInstructions:
+        """This run's instructions (see :mod:`agentkit._instructions`); functions see ``messages``."""
+        per_run = check_text(opts.instructions, "instructions=")
+        ctx = RunContext(deps=config.deps, run_id=config.run_id, messages=messages)
+        return await assemble(self._static_instructions, tuple(self._instruction_functions), per_run, ctx)
 
 
 def _options(
@@ -455,10 +522,12 @@ def _options(
     model: Model | str | None,
     settings: ModelSettings | None,
     budget: Budget | None,
+    instructions: str | None = None,
 ) -> RunOptions:
     opts = options or RunOptions()
     return replace(
         opts,
+        instructions=instructions if instructions is not None else opts.instructions,
         model=model if model is not None else opts.model,
         settings=settings if settings is not None else opts.settings,
         budget=budget if budget is not None else opts.budget,

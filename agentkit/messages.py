@@ -16,11 +16,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from agentkit.usage import Usage
 
 __all__ = [
+    "CompactionPart",
     "Message",
     "ModelRequest",
     "ModelResponse",
@@ -111,6 +112,23 @@ class ReasoningPart(_Part):
         return bool(self.id or self.signature or self.encrypted_content or self.redacted or self.data)
 
 
+class CompactionPart(_Part):
+    """The provider compacted the context before answering (provider-native compaction, opt-in).
+
+    OpenAI Responses: the opaque compaction item (``id``, ``encrypted_content``); it goes back unchanged,
+    where it came, on later requests to the same provider and is dropped for any other (the messages it
+    summarises stay in the history). Anthropic context editing: what the provider cleared
+    (``data["applied_edits"]``); nothing goes back.
+    """
+
+    kind: Literal["compaction"] = "compaction"
+    provider: str | None = None
+    id: str | None = None
+    encrypted_content: str | None = None
+    cleared_input_tokens: int | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 class TextPart(_Part):
     """Plain text from the model."""
 
@@ -136,7 +154,7 @@ class ToolCall(_Part):
 
 
 RequestPart = Annotated[SystemPart | UserPart | ToolResult | RetryPrompt, Field(discriminator="kind")]
-ResponsePart = Annotated[ReasoningPart | TextPart | ToolCall, Field(discriminator="kind")]
+ResponsePart = Annotated[ReasoningPart | TextPart | ToolCall | CompactionPart, Field(discriminator="kind")]
 
 
 class ModelRequest(BaseModel):
@@ -188,10 +206,24 @@ def _messages_adapter() -> TypeAdapter[list[Message]]:
 
 
 def dump_messages(messages: list[ModelRequest | ModelResponse]) -> str:
-    """Serialise messages to JSON text."""
+    """Serialise messages to JSON text (provider reasoning state included); :func:`load_messages` reads it."""
     return _messages_adapter().dump_json(messages).decode()
 
 
 def load_messages(data: str | bytes) -> list[ModelRequest | ModelResponse]:
-    """Parse JSON text produced by :func:`dump_messages`."""
-    return _messages_adapter().validate_json(data)
+    """Parse JSON text produced by :func:`dump_messages`.
+
+    Text that is not such a transcript raises :class:`~agentkit.exceptions.UserError` (a ``ValueError``)
+    naming the first problem and where it is.
+    """
+    try:
+        return _messages_adapter().validate_json(data)
+    except ValidationError as exc:
+        from agentkit.exceptions import UserError
+
+        first = exc.errors()[0]
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]) or "the top level"
+        raise UserError(
+            f"load_messages: the text is not a transcript written by dump_messages ({first['msg']} at {where}). "
+            "Pass the JSON text that dump_messages returned."
+        ) from None

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from agentkit._instructions import INSTRUCTIONS_KEY
 from agentkit._loop import ModelCaller, RunConfig, call_model
 from agentkit._tool_exec import ToolInvoker, invoke_directly
 from agentkit.agent import Agent, RunOptions
@@ -26,6 +27,7 @@ from agentkit.exceptions import UserError
 from agentkit.messages import ModelRequest, ModelResponse
 from agentkit.models.base import Model, RequestParams
 from agentkit.result import AgentResult
+from agentkit.sessions._durable import SESSION_KEY, run_durable_session
 from agentkit.settings import ModelSettings
 from agentkit.tools import Tool
 
@@ -143,7 +145,17 @@ async def run_agent(payload: dict[str, Any], steps: StepRunner) -> AgentResult[A
         invoke_tool=durable_tool_invoker(steps),
         approver=_approver(steps, agent, payload.get(APPROVALS_KEY)),
         clock=lambda: steps.elapsed_s,
+        instructions=payload.get(INSTRUCTIONS_KEY),
     )
-    result = await agent.run(payload["prompt"], deps=payload.get("deps"), options=options)
+    if SESSION_KEY in payload:
+        result = await run_durable_session(
+            payload[SESSION_KEY],
+            steps,
+            lambda history: agent.run(
+                payload["prompt"], deps=payload.get("deps"), message_history=history, options=options
+            ),
+        )
+    else:
+        result = await agent.run(payload["prompt"], deps=payload.get("deps"), options=options)
     result.events = []  # already in the event log; keeps the stored result small
     return result

@@ -8,14 +8,17 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
+from agentkit._instructions import INSTRUCTIONS_KEY, check_text
 from agentkit.background import runtime
 from agentkit.background.approvals import APPROVALS_KEY, BY_AGENT, BY_PERSON
 from agentkit.background.config import DurableConfig
 from agentkit.background.spec import RunSpec
 from agentkit.exceptions import UserError
+from agentkit.sessions._durable import SESSION_KEY, session_payload
 
 if TYPE_CHECKING:
     from agentkit.background.handle import RunHandle
+    from agentkit.sessions import Session
 
 __all__ = ["AGENT_RUNNER", "find_agent_ref", "start_run"]
 
@@ -49,6 +52,8 @@ def start_run(
     agent_ref: str | None = None,
     config: DurableConfig | None = None,
     execute: bool = True,
+    session: str | Session | None = None,
+    instructions: str | None = None,
 ) -> RunHandle:
     """Queue a durable run of ``agent`` on ``prompt`` and return its handle at once.
 
@@ -58,10 +63,19 @@ def start_run(
 
     An agent without an approver gets one that waits for a person: a tool call that needs approval
     pauses the run until ``handle.approve(call_id)`` or ``handle.deny(call_id, reason)`` (any process).
+
+    ``session`` continues a stored conversation (see :mod:`agentkit.sessions`); its store must be one the
+    worker can open (SQLite or PostgreSQL, not a :class:`~agentkit.sessions.MemorySessionStore`).
+
+    ``instructions`` are added to the agent's for this run (stored with the run, so a replay uses them).
     """
     ref = agent_ref or find_agent_ref(agent)
     decided_by = BY_PERSON if getattr(agent, "approver", None) is None else BY_AGENT
     payload = {"agent": ref, "prompt": prompt, "deps": deps, APPROVALS_KEY: decided_by}
+    if session is not None:
+        payload[SESSION_KEY] = session_payload(session)
+    if check_text(instructions, "instructions=") is not None:
+        payload[INSTRUCTIONS_KEY] = instructions
     spec = RunSpec(AGENT_RUNNER, payload, title=title or prompt[:TITLE_CHARS])
     if execute:
         runtime.backend(config)

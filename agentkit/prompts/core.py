@@ -47,6 +47,9 @@ TEMPLATES: dict[str, str] = {
         "Tool '$tool' was not run: the tool-call budget of this run is used up. Answer with what you have."
     ),
     "tool_skipped_final": "Tool '$tool' was not run because the final answer was given in the same turn.",
+    "final_answer_recorded": "Final answer recorded.",
+    "tool_call_cancelled": "Tool '$tool' has no result: the run was cancelled before this call finished.",
+    "tool_call_unanswered": "Tool '$tool' has no result: the run ended ($why) before this call was answered.",
     "tool_needs_approver": (
         "Tool '$tool' was not run: it needs approval and this run has no approver. Answer without it."
     ),

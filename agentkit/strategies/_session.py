@@ -9,6 +9,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
+from agentkit._closing import close_history
 from agentkit._loop import EventSink
 from agentkit.agent import Agent, AgentRun, RunOptions, prepare_model
 from agentkit.events import AgentEvent, BudgetExceededEvent, FinalResultEvent, StrategyBranch
@@ -59,7 +60,7 @@ class Session:
         self.agent = agent
         self.prompt = prompt
         self.deps = deps
-        self.history: Messages = list(history or [])
+        self.history: Messages = close_history(history or [])  # as agent.run closes it: new_message_index holds
         self.base = options
         self.root_id = options.run_id or uuid.uuid4().hex
         self.budget = options.budget or agent.budget

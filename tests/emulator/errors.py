@@ -100,6 +100,11 @@ TOOL_USE_WITHOUT_RESULT = (
     "messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately after: {ids}. "
     "Each `tool_use` block must have a corresponding `tool_result` block in the next message."
 )
+# anthropics/claude-code#13460, router-for-me/CLIProxyAPI#497 (400 invalid_request_error).
+TOOL_RESULT_WITHOUT_USE = (
+    "messages.{index}.content.{block}: unexpected `tool_use_id` found in `tool_result` blocks: {ids}. "
+    "Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
+)
 # anthropics/claude-code#71669 (429 rate_limit_error); 529 overloaded_error "Overloaded"; 500 api_error.
 ANTHROPIC_STATUS = {
     429: ("rate_limit_error", "This request would exceed your account's rate limit. Please try again later."),

@@ -67,6 +67,24 @@ def _check_final_assistant(messages: list[JSON]) -> ProviderError | None:
 
 
 def _check_tool_results(messages: list[JSON]) -> ProviderError | None:
+    return _check_unanswered_uses(messages) or _check_orphan_results(messages)
+
+
+def _check_orphan_results(messages: list[JSON]) -> ProviderError | None:
+    """A ``tool_result`` must answer a ``tool_use`` of the assistant message right before it."""
+    for index, message in enumerate(messages):
+        if message.get("role") != "user":
+            continue
+        previous = messages[index - 1] if index > 0 and messages[index - 1].get("role") == "assistant" else {}
+        used = {str(b.get("id")) for b in blocks(previous) if b.get("type") == "tool_use"}
+        for position, block in enumerate(blocks(message)):
+            if block.get("type") == "tool_result" and str(block.get("tool_use_id")) not in used:
+                text = errors.TOOL_RESULT_WITHOUT_USE.format(index=index, block=position, ids=block.get("tool_use_id"))
+                return errors.anthropic_error(400, text)
+    return None
+
+
+def _check_unanswered_uses(messages: list[JSON]) -> ProviderError | None:
     for index, message in enumerate(messages[:-1]):
         if message.get("role") != "assistant":
             continue

@@ -82,7 +82,6 @@ def test_a_run_with_a_tool_call() -> None:
     assert result.output == "84"
     assert result.stop_reason == "final"
     assert [type(p).__name__ for m in result.messages for p in m.parts] == [
-        "SystemPart",
         "UserPart",
         "ToolCall",
         "ToolResult",
@@ -274,7 +273,7 @@ def test_plain_mode_without_tools() -> None:
     assert first.messages[-1].parts[0] == ReasoningPart(content="easy")
     assert turns(inner.requests[0].messages) == [("system", "Be brief."), ("user", "Say hello in French.")]
     assert inner.requests[0].settings.extra_body is None  # nothing to constrain
-    second = Agent(model).run_sync("Again.", message_history=first.messages)
+    second = Agent(model, instructions="Be brief.").run_sync("Again.", message_history=first.messages)
     assert second.output == "Salut."
     assert turns(inner.requests[1].messages) == [
         ("system", "Be brief."),
