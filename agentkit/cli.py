@@ -16,6 +16,7 @@ import typer
 from agentkit._cli.background import register_background_commands
 from agentkit._cli.loading import CliInputError
 from agentkit._cli.run import RunSpec, build, run_task
+from agentkit._cli.sessions import register_session_commands
 from agentkit._cli.view import default_output, load_source, render_source
 from agentkit.exceptions import AgentkitError, UserError
 from agentkit.redaction import redact_text
@@ -127,6 +128,7 @@ def view(
 
 
 register_background_commands(app)
+register_session_commands(app)
 
 
 def main() -> None:
