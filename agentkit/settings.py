@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ModelSettings", "ReasoningEffort"]
+__all__ = ["ModelSettings", "NativeCompaction", "ReasoningEffort"]
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+
+
+class NativeCompaction(BaseModel):
+    """Provider-side context management, for the providers that offer it (opt-in).
+
+    OpenAI Responses: server-side compaction (``context_management`` with ``compact_threshold``).
+    Anthropic (through litellm): context editing, ``clear_tool_uses_20250919`` and, when thinking is
+    on, ``clear_thinking_20251015``. Other providers ignore it. ``None`` means the provider's default.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    threshold: int | None = Field(default=None, ge=1)
+    """Input tokens at which the provider compacts (OpenAI) or starts clearing tool uses (Anthropic)."""
+    keep_tool_uses: int | None = Field(default=None, ge=0)
+    """Anthropic: the newest tool uses kept whole."""
+    clear_at_least: int | None = Field(default=None, ge=0)
+    """Anthropic: input tokens each clearing must free at least (so breaking the prompt cache pays)."""
+    exclude_tools: tuple[str, ...] = ()
+    """Anthropic: tools whose uses are never cleared."""
+    clear_tool_inputs: bool | None = None
+    """Anthropic: also clear the calls' arguments, not only their results."""
+    clear_thinking: bool = True
+    """Anthropic, with thinking on: clear the thinking of earlier turns as well."""
+    keep_thinking_turns: Annotated[int, Field(ge=1)] | Literal["all"] | None = None
+    """Anthropic: the newest assistant turns whose thinking is kept (``"all"``: keep every one)."""
 
 
 class ModelSettings(BaseModel):
@@ -32,9 +58,11 @@ class ModelSettings(BaseModel):
     timeout_s: float | None = Field(default=None, gt=0)
     extra_body: dict[str, Any] | None = None
     """Provider-specific fields merged into the request body as given."""
+    native_compaction: bool | NativeCompaction | None = None
+    """Let the provider compact or clear the context itself where it can (``True``: its defaults)."""
 
     def merge(self, other: ModelSettings | None) -> ModelSettings:
         """These settings overridden by the fields ``other`` sets explicitly."""
         if other is None:
             return self
-        return self.model_copy(update=other.model_dump(exclude_unset=True))
+        return self.model_copy(update={name: getattr(other, name) for name in other.model_fields_set})
