@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agentkit.agent import Agent, AgentRun, RunOptions
+    from agentkit.compaction import ContextPolicy
     from agentkit.context import RunContext
     from agentkit.exceptions import (
         AgentkitError,
         BudgetExceeded,
+        ContextWindowExceeded,
         ModelConnectionError,
         ModelHTTPError,
         ModelResponseError,
@@ -36,9 +38,12 @@ if TYPE_CHECKING:
         ToolCall,
         ToolResult,
         UserPart,
+        dump_messages,
+        load_messages,
     )
     from agentkit.pricing import ModelPrice
     from agentkit.result import AgentResult
+    from agentkit.sessions import Session, SessionBusy, SessionStore
     from agentkit.settings import ModelSettings
     from agentkit.tools import Tool, ToolRegistry, tool
     from agentkit.usage import Budget, Usage
@@ -52,6 +57,8 @@ _LAZY: dict[str, str] = {
     "AgentkitError": "agentkit.exceptions",
     "Budget": "agentkit.usage",
     "BudgetExceeded": "agentkit.exceptions",
+    "ContextPolicy": "agentkit.compaction",
+    "ContextWindowExceeded": "agentkit.exceptions",
     "ModelConnectionError": "agentkit.exceptions",
     "ModelHTTPError": "agentkit.exceptions",
     "ModelPrice": "agentkit.pricing",
@@ -66,6 +73,9 @@ _LAZY: dict[str, str] = {
     "RetryPrompt": "agentkit.messages",
     "RunContext": "agentkit.context",
     "RunOptions": "agentkit.agent",
+    "Session": "agentkit.sessions",
+    "SessionBusy": "agentkit.sessions",
+    "SessionStore": "agentkit.sessions",
     "SystemPart": "agentkit.messages",
     "TextPart": "agentkit.messages",
     "Tool": "agentkit.tools",
@@ -78,11 +88,15 @@ _LAZY: dict[str, str] = {
     "Usage": "agentkit.usage",
     "UserError": "agentkit.exceptions",
     "UserPart": "agentkit.messages",
+    "dump_messages": "agentkit.messages",
+    "load_messages": "agentkit.messages",
     "tool": "agentkit.tools",
 }
 
 
-_SUBMODULES = frozenset({"approval", "events", "messages", "models", "runs", "strategies", "testing", "tracing"})
+_SUBMODULES = frozenset(
+    {"approval", "events", "messages", "models", "runs", "sessions", "strategies", "testing", "tracing"}
+)
 """Submodules reachable as attributes without an import (``agentkit.runs.get(run_id)``)."""
 
 
@@ -108,6 +122,8 @@ __all__ = [
     "AgentkitError",
     "Budget",
     "BudgetExceeded",
+    "ContextPolicy",
+    "ContextWindowExceeded",
     "ModelConnectionError",
     "ModelHTTPError",
     "ModelPrice",
@@ -122,6 +138,9 @@ __all__ = [
     "RetryPrompt",
     "RunContext",
     "RunOptions",
+    "Session",
+    "SessionBusy",
+    "SessionStore",
     "SystemPart",
     "TextPart",
     "Tool",
@@ -135,5 +154,7 @@ __all__ = [
     "UserError",
     "UserPart",
     "__version__",
+    "dump_messages",
+    "load_messages",
     "tool",
 ]

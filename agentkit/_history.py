@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentkit.messages import ModelRequest, ModelResponse, ReasoningPart, ResponsePart
+from agentkit.messages import CompactionPart, ModelRequest, ModelResponse, ReasoningPart, ResponsePart
 
 __all__ = ["strip_foreign_reasoning"]
 
@@ -14,7 +14,8 @@ def strip_foreign_reasoning(
     the provider that produced them.
 
     Reasoning parts carrying ids, signatures or encrypted content from another provider would be
-    rejected; they keep their readable text but lose the opaque fields. The original list is unchanged.
+    rejected; they keep their readable text but lose the opaque fields. Another provider's compaction
+    parts are dropped (the messages they summarise are still there). The original list is unchanged.
     """
     stripped: dict[str, int] = {}
     out: list[ModelRequest | ModelResponse] = []
@@ -24,7 +25,10 @@ def strip_foreign_reasoning(
             continue
         parts: list[ResponsePart] = []
         for part in message.parts:
-            if isinstance(part, ReasoningPart) and part.has_opaque_state and part.provider != provider:
+            if isinstance(part, CompactionPart) and part.provider != provider:
+                source = part.provider or "unknown"
+                stripped[source] = stripped.get(source, 0) + 1
+            elif isinstance(part, ReasoningPart) and part.has_opaque_state and part.provider != provider:
                 source = part.provider or "unknown"
                 stripped[source] = stripped.get(source, 0) + 1
                 if part.content:
@@ -36,4 +40,12 @@ def strip_foreign_reasoning(
 
 
 def _has_foreign(message: ModelResponse, provider: str) -> bool:
-    return any(isinstance(p, ReasoningPart) and p.has_opaque_state and p.provider != provider for p in message.parts)
+    return any(
+        _foreign_compaction(p, provider)
+        or (isinstance(p, ReasoningPart) and p.has_opaque_state and p.provider != provider)
+        for p in message.parts
+    )
+
+
+def _foreign_compaction(part: ResponsePart, provider: str) -> bool:
+    return isinstance(part, CompactionPart) and part.provider != provider

@@ -21,10 +21,12 @@ __all__ = [
     "ApprovalRequested",
     "BudgetExceededEvent",
     "BudgetWarning",
+    "ContextCompacted",
     "FinalResultEvent",
     "ModelRequestStart",
     "ModelResponseEvent",
     "ModelSwitched",
+    "ProviderCompacted",
     "ReasoningDelta",
     "RetryEvent",
     "RunStart",
@@ -167,6 +169,45 @@ class ModelSwitched(_Event):
     stripped_parts: int
 
 
+class ProviderCompacted(_Event):
+    """The provider compacted or cleared the context itself before answering (``native_compaction``).
+
+    OpenAI Responses: ``compaction_id`` names the opaque compaction item kept in the history. Anthropic
+    context editing: ``edits`` are its ``applied_edits`` and ``cleared_input_tokens`` their total.
+    ``input_tokens`` is what the provider reported for the request, after compaction.
+    """
+
+    kind: Literal["provider_compacted"] = "provider_compacted"
+    step: int
+    provider: str | None
+    input_tokens: int
+    cleared_input_tokens: int | None = None
+    compaction_id: str | None = None
+    edits: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ContextCompacted(_Event):
+    """The history was compacted to fit the model's context window (see :class:`agentkit.ContextPolicy`).
+
+    ``tokens_before`` / ``tokens_after`` are the estimated input tokens of the request; ``rungs`` lists
+    what was done, in order: ``"clear_tool_results"``, ``"drop_reasoning"``, ``"summarize"``. ``usage`` is
+    what the summarizing requests used (already added to the run's usage).
+    """
+
+    kind: Literal["context_compacted"] = "context_compacted"
+    step: int
+    reason: Literal["threshold", "overflow"]
+    window: int
+    tokens_before: int
+    tokens_after: int
+    rungs: list[str] = Field(default_factory=list)
+    cleared_tool_results: int = 0
+    dropped_reasoning: int = 0
+    summarized_messages: int = 0
+    summary: str = ""
+    usage: Usage = Field(default_factory=Usage)
+
+
 class StrategyBranch(_Event):
     """A test-time compute strategy started, scored or chose a branch."""
 
@@ -202,6 +243,8 @@ AgentEvent = Annotated[
     | BudgetWarning
     | BudgetExceededEvent
     | ModelSwitched
+    | ProviderCompacted
+    | ContextCompacted
     | StrategyBranch
     | FinalResultEvent,
     Field(discriminator="kind"),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AgentkitError",
     "BudgetExceeded",
+    "ContextWindowExceeded",
     "ModelConnectionError",
     "ModelHTTPError",
     "ModelResponseError",
@@ -160,3 +161,33 @@ class ModelHTTPError(AgentkitError):
         self.status_code = status_code
         self.model_name = model_name
         self.body = body
+
+
+class ContextWindowExceeded(ModelHTTPError):
+    """The provider refused a request longer than the model's context window (HTTP 400).
+
+    ``window`` and ``tokens`` (the request's size) are set when the provider's message names them. A
+    run compacts its history and retries once when this happens (see :class:`agentkit.ContextPolicy`);
+    you see it when compaction is off or could not make the request fit.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        model_name: str,
+        body: object = None,
+        window: int | None = None,
+        tokens: int | None = None,
+    ) -> None:
+        hint = (
+            "The conversation is longer than the model's context window: keep context management on "
+            "(Agent(context=ContextPolicy(...))), give it the server's real window with ContextPolicy(window=...), "
+            "or shorten the prompt and the tool results"
+        )
+        super().__init__(status_code, model_name, body, hint)
+        self.window = window
+        self.tokens = tokens
+
+    def __reduce__(self) -> tuple[type[ContextWindowExceeded], tuple[int, str, object, int | None, int | None]]:
+        # durable runs record a step's error by pickling it
+        return (type(self), (self.status_code, self.model_name, self.body, self.window, self.tokens))

@@ -47,6 +47,7 @@ PLANNED: tuple[Script, ...] = (
     Script("bench_concurrency.py", ("--repeat", "1"), timeout_s=240),
     Script("bench_strategies.py", timeout_s=150),
     Script("bench_durable.py", timeout_s=150),
+    Script("bench_context.py", timeout_s=120),
     # a pattern: every local-model bench; 4 repetitions instead of 8 keep them within the budget
     Script("bench_local*.py", ("--reps", "4"), timeout_s=200),
 )

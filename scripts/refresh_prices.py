@@ -5,8 +5,9 @@
 
 Keeps the chat models of the providers agentkit supports (OpenAI's o-series, gpt-4o, gpt-4.1 and
 gpt-5 families; Anthropic; DeepSeek; Gemini; Groq; Together; Fireworks; xAI; OpenRouter; Moonshot)
-and, of each entry, only the fields agentkit reads. The output is sorted, so a refresh diff shows
-only price changes. litellm is read as a file, not imported.
+and, of each entry, only the fields agentkit reads (prices, and ``max_input_tokens``: the context
+window). The output is sorted, so a refresh diff shows only price changes. litellm is read as a file,
+not imported.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ FIELDS = (
     "cache_read_input_token_cost",
     "output_cost_per_reasoning_token",
     "supports_reasoning",
+    "max_input_tokens",
 )
 MODES = {"chat", "responses"}
 PROVIDERS = {

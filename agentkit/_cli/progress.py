@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
+from agentkit.compaction._display import describe
 from agentkit.events import (
     AgentEvent,
     BudgetExceededEvent,
     BudgetWarning,
+    ContextCompacted,
     FinalResultEvent,
     ModelRequestStart,
     ModelResponseEvent,
@@ -192,6 +194,8 @@ def _notice_line(event: AgentEvent, where: str) -> Text | None:
 
 
 def _other_line(event: AgentEvent, where: str) -> Text | None:
+    if isinstance(event, ContextCompacted):
+        return Text.assemble("  ", ("⇣ ", "cyan"), where + describe(event))
     data = event.model_dump(mode="json")
     if event.kind == "approval_requested":
         call = data.get("call", {})

@@ -8,8 +8,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from agentkit.compaction._display import describe as describe_compaction
 from agentkit.events import (
     AgentEvent,
+    ContextCompacted,
     FinalResultEvent,
     ModelRequestStart,
     ModelResponseEvent,
@@ -256,6 +258,9 @@ class _Builder:
 
 def describe(event: AgentEvent) -> str:
     """A one-line description of an event that is not a step or a tool call."""
+    if isinstance(event, ContextCompacted):
+        summary = f"; summary: {_short(event.summary)}" if event.summary else ""
+        return describe_compaction(event) + summary
     data = event.model_dump(mode="json", exclude={"kind", "run_id", "ts", "branch"})
     fields = ", ".join(f"{key}={_short(value)}" for key, value in data.items() if value not in (None, "", [], {}))
     where = f" [branch {event.branch}]" if event.branch else ""

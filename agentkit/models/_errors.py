@@ -16,11 +16,13 @@ from dataclasses import dataclass
 
 from agentkit.exceptions import (
     AgentkitError,
+    ContextWindowExceeded,
     ModelConnectionError,
     ModelHTTPError,
     ModelResponseError,
     ModelStreamError,
 )
+from agentkit.models._overflow import context_overflow
 from agentkit.redaction import redact_text, redact_value
 
 __all__ = [
@@ -115,6 +117,9 @@ def final_error(model_name: str, failure: Failure, attempts: int) -> AgentkitErr
         return ModelResponseError(model_name, failure.message, attempts)
     if failure.status is None:
         return ModelConnectionError(model_name, failure.message, attempts)
+    overflow = context_overflow(failure.status, failure.message, failure.body)
+    if overflow is not None:
+        return ContextWindowExceeded(failure.status, model_name, failure.message, overflow.window, overflow.tokens)
     hint = _HINTS.get(failure.status, "")
     if failure.retryable:
         hint = (

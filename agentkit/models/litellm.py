@@ -20,7 +20,13 @@ budget; OpenAI: ``reasoning_effort``). ``ModelSettings.thinking_budget`` sets th
 per provider and forwards the rest).
 
 litellm is imported on first use (it takes seconds). Unless ``LITELLM_LOCAL_MODEL_COST_MAP`` is set,
-it is set to ``True`` first, so importing litellm does not download its price table.
+it is set to ``True`` first, so importing litellm does not download its price table (and
+``LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS`` likewise, so a request with a beta header does not fetch litellm's
+beta-header table from GitHub).
+``ModelSettings(native_compaction=...)`` turns on Anthropic context editing (``context_management``;
+litellm adds the ``context-management-2025-06-27`` beta header); the edits Anthropic reports applied
+become a :class:`~agentkit.messages.CompactionPart` at the start of the response (non-streamed
+requests: litellm's stream assembly drops the field).
 Tool-call arguments that are not a JSON object are sent back as ``{}``: Anthropic and Gemini accept only
 objects (the model already got the error about them through the tool result).
 """
@@ -50,6 +56,7 @@ from agentkit.models._chat_format import (
 from agentkit.models._errors import Failure, IncompleteResponse, invalid_json_cause, parse_retry_after
 from agentkit.models._litellm_clients import close_loop_clients, loop_token, using_loop
 from agentkit.models._loop_close import close_at_loop_end
+from agentkit.models._native_compaction import anthropic_context_management, applied_edits_part
 from agentkit.models._openai_common import (
     NO_KEY,
     as_dict,
@@ -68,12 +75,14 @@ __all__ = ["LiteLLMModel", "classify_litellm_error", "import_litellm", "provider
 
 JSON = dict[str, Any]
 THINKING_BLOCKS = ("thinking", "redacted_thinking")
-_MESSAGE_FIELDS_SKIPPED = frozenset({"thinking_blocks", "citations", *REASONING_FIELDS})
+_MESSAGE_FIELDS_SKIPPED = frozenset({"thinking_blocks", "citations", "context_management", *REASONING_FIELDS})
 
 
 def import_litellm() -> Any:
-    """Import litellm without letting it download its price table at import time."""
+    """Import litellm without letting it download its price table at import time, or its Anthropic
+    beta-header table on the first request with a beta header (it ships both)."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True")
     import litellm
 
     litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner printed on every error
@@ -135,12 +144,21 @@ class LiteLLMModel(RetryingModel):
         if _thinking_allowed(chat, self._model_name):
             kwargs.update(_reasoning_fields(settings))
         kwargs.update(_setting_fields(settings, "tools" in kwargs))
+        kwargs.update(self._context_editing(settings, kwargs))
         connection = {"api_key": self._connection_key(), "api_base": self._base_url, "timeout": settings.timeout_s}
         kwargs.update({key: value for key, value in connection.items() if value is not None})
         kwargs["num_retries"] = 0
         kwargs.update(self.litellm_kwargs)
         kwargs.update(settings.extra_body or {})
         return kwargs
+
+    def _context_editing(self, settings: ModelSettings, kwargs: JSON) -> JSON:
+        """Anthropic's ``context_management`` when native compaction is asked for (others have none)."""
+        if self.provider != "anthropic":
+            return {}
+        thinking = "thinking" in kwargs or "reasoning_effort" in kwargs
+        edits = anthropic_context_management(settings, thinking)
+        return {} if edits is None else {"context_management": edits}
 
     def _connection_key(self) -> str | None:
         """The key passed to litellm (``None``: litellm reads the provider's variable itself).
@@ -246,6 +264,11 @@ class LiteLLMModel(RetryingModel):
         )
 
     def _parts(self, message: JSON) -> list[ResponsePart]:
+        edits = as_dict(message.get("provider_specific_fields")).get("context_management")
+        compaction = applied_edits_part(edits, self.provider)
+        return ([compaction] if compaction else []) + self._content_parts(message)
+
+    def _content_parts(self, message: JSON) -> list[ResponsePart]:
         blocks = [b for b in as_list(message.get("thinking_blocks")) if b.get("type") in THINKING_BLOCKS]
         if not blocks:
             return _with_provider_state(parse_message(message, self.provider, think_tags=True), message, self.provider)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from string import Template
 
+from agentkit.prompts import compaction as _compaction
 from agentkit.prompts import core as _core
 from agentkit.prompts import prompted as _prompted
 from agentkit.prompts import strategies as _strategies
@@ -35,5 +36,5 @@ def register(templates: dict[str, str]) -> None:
     TEMPLATES.update(templates)
 
 
-for _area in (_core, _prompted, _strategies):
+for _area in (_core, _prompted, _strategies, _compaction):
     register(_area.TEMPLATES)

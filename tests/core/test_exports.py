@@ -52,3 +52,10 @@ def test_model_response_error_is_public() -> None:
 
     assert agentkit.ModelResponseError is ModelResponseError
     assert issubclass(ModelResponseError, ModelConnectionError)
+
+
+def test_sessions_are_public() -> None:
+    from agentkit.sessions import Session, SessionBusy, SessionStore
+
+    assert (agentkit.Session, agentkit.SessionBusy, agentkit.SessionStore) == (Session, SessionBusy, SessionStore)
+    assert agentkit.sessions.MemorySessionStore.__name__ == "MemorySessionStore"

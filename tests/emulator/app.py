@@ -7,10 +7,10 @@ import contextlib
 import json
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from . import endpoints, errors
+from . import compaction, endpoints, errors, window
 from .answers import (
     Answer,
     CloseAnswer,
@@ -28,6 +28,7 @@ from .httpparse import HttpRequest
 from .recording import RecordedRequest, Recorder
 from .script import Fault, Reply, Responder, Script
 from .signing import Signer
+from .window import Windows
 from .wire_chat import ChatMode
 
 JSON = dict[str, Any]
@@ -46,6 +47,7 @@ class Settings:
     latency_ms: float = 0.0
     chunk_chars: int = 16
     chunk_delay_ms: float = 0.0
+    windows: Windows = field(default_factory=Windows)
 
 
 class EmulatorApp:
@@ -101,8 +103,12 @@ class EmulatorApp:
         if not isinstance(entry.body, dict):
             return self._error(entry, "bad-json", errors.bad_json_error(endpoint.provider))
         problem = endpoint.validate(entry.body)
+        if problem is None and isinstance(endpoint, MessagesEndpoint):
+            problem = compaction.check_beta(entry.body, headers)
         if problem is not None:
             return self._error(entry, "rule", problem)
+        if (overflow := window.overflow(endpoint, entry, self.settings.windows)) is not None:
+            return overflow
         outcome = self._next(entry)
         if isinstance(outcome, ProviderError):
             return self._error(entry, "setup-error", outcome)
@@ -136,7 +142,7 @@ class EmulatorApp:
         if fault is not None and fault.kind == "malformed_arguments":
             reply = damage_arguments(reply)
         truncate = fault.after_events if fault is not None and fault.kind == "truncate" else reply.truncate_after
-        rendered = endpoints.raw(endpoint, entry.json, reply) or endpoint.render(entry.json, reply, entry.size)
+        rendered = endpoints.raw(endpoint, entry.json, reply) or endpoint.render(entry.json, reply, entry.input_tokens)
         entry.outcome, entry.status = ("reply" if truncate is None else "truncated"), 200
         if rendered.frames is not None:
             return StreamAnswer(rendered.frames, truncate, self.settings.chunk_delay_ms / 1000)

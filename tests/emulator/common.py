@@ -73,14 +73,15 @@ class Counts:
         return self.input_tokens + self.output_tokens
 
 
-def count(request_size: int, replies: list[Reply]) -> Counts:
-    """Usage for ``replies`` answering a request of ``request_size`` bytes: the first reply's overrides win."""
+def count(request_tokens: int, replies: list[Reply]) -> Counts:
+    """Usage for ``replies`` answering a request of ``request_tokens`` (``window.count_tokens``): the first
+    reply's overrides win."""
     override = replies[0].usage or Usage()
     reasoning = sum(estimate(r.reasoning) for r in replies)
     visible = sum(_visible(r) for r in replies)
     reasoning_tokens = _pick(override.reasoning_tokens, reasoning)
     return Counts(
-        input_tokens=_pick(override.input_tokens, max(1, math.ceil(request_size / 4))),
+        input_tokens=_pick(override.input_tokens, max(1, request_tokens)),
         output_tokens=_pick(override.output_tokens, visible + reasoning_tokens),
         reasoning_tokens=reasoning_tokens,
         cached_tokens=_pick(override.cached_tokens, 0),

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import common, rules_anthropic, rules_chat, rules_responses
+from . import common, compaction, rules_anthropic, rules_chat, rules_responses
 from .errors import Provider, ProviderError
 from .rules_responses import ResponsesState
 from .script import Reply
@@ -54,8 +54,9 @@ class Endpoint(Protocol):
         """The provider's error for a request that breaks its rules, or None."""
         ...
 
-    def render(self, body: JSON, reply: Reply, size: int) -> Rendered:
-        """The reply in this protocol's wire format (streamed when the request asks); ``size`` in bytes."""
+    def render(self, body: JSON, reply: Reply, input_tokens: int) -> Rendered:
+        """The reply in this protocol's wire format (streamed when the request asks);
+        ``input_tokens``: the request's count (``window.count_request``), reported as its usage."""
         ...
 
 
@@ -78,11 +79,11 @@ class ChatEndpoint:
         """OpenAI tool pairing (plain-chat) or DeepSeek's reasoning_content rule (deepseek)."""
         return rules_chat.check_deepseek(body) if self.mode == "deepseek" else rules_chat.check_plain(body)
 
-    def render(self, body: JSON, reply: Reply, size: int) -> Rendered:
+    def render(self, body: JSON, reply: Reply, input_tokens: int) -> Rendered:
         """A chat.completion body, or chat.completion.chunk frames ending with [DONE]."""
         if streaming(body):
-            return Rendered(frames=[data_frame(c) for c in self.wire.chunks(body, reply, size)])
-        return Rendered(body=self.wire.completion(body, reply, size))
+            return Rendered(frames=[data_frame(c) for c in self.wire.chunks(body, reply, input_tokens)])
+        return Rendered(body=self.wire.completion(body, reply, input_tokens))
 
 
 class ResponsesEndpoint:
@@ -95,23 +96,27 @@ class ResponsesEndpoint:
         self.signer = signer
         self.state = ResponsesState()
         self.wire = ResponsesWire(signer, chunk_chars)
+        self.compaction = compaction.ResponsesCompaction(signer)
 
     def validate(self, body: JSON) -> ProviderError | None:
         """Reasoning items with their followers, encrypted content, function call outputs."""
         items, problem = rules_responses.history(body, self.state)
         if problem is not None:
             return problem
-        return rules_responses.check(items, body.get("store") is not False, self.state, self.signer)
+        return self.compaction.check(items) or rules_responses.check(
+            items, body.get("store") is not False, self.state, self.signer
+        )
 
-    def render(self, body: JSON, reply: Reply, size: int) -> Rendered:
+    def render(self, body: JSON, reply: Reply, input_tokens: int) -> Rendered:
         """A response object, or the response.* event stream."""
         output = self.wire.output(body, reply)
+        output, input_tokens = self.compaction.compact(body, output, input_tokens)
         self.state.register(output)
         response_id = new_id("resp_")
         if body.get("store") is not False:
             items, _ = rules_responses.history(body, self.state)
             self.state.store(response_id, items, output)
-        counts = common.count(size, [reply])
+        counts = common.count(input_tokens, [reply])
         if streaming(body):
             events = self.wire.events(body, response_id, output, counts, reply)
             return Rendered(frames=[named_frame(e) for e in events])
@@ -132,14 +137,16 @@ class MessagesEndpoint:
         """Signatures unchanged, final assistant turn starts with thinking, tool uses answered."""
         return rules_anthropic.check(body, self.signer)
 
-    def render(self, body: JSON, reply: Reply, size: int) -> Rendered:
+    def render(self, body: JSON, reply: Reply, input_tokens: int) -> Rendered:
         """A message object, or the message_start ... message_stop event stream."""
         content = self.wire.content(body, reply)
-        counts = common.count(size, [reply])
+        edits = compaction.applied_edits(body, input_tokens, rules_anthropic.thinking_enabled(body))
+        counts = common.count(input_tokens - compaction.cleared_tokens(edits), [reply])
         if streaming(body):
-            events = self.wire.events(body, content, counts, reply)
+            events = compaction.with_edits(self.wire.events(body, content, counts, reply), "message_delta", edits)
             return Rendered(frames=[named_frame(e) for e in events])
-        return Rendered(body=self.wire.message(body, content, counts, reply))
+        message = self.wire.message(body, content, counts, reply)
+        return Rendered(body=compaction.with_edits([message], "message", edits)[0])
 
 
 def raw(endpoint: Endpoint, body: JSON, reply: Reply) -> Rendered | None:

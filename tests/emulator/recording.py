@@ -25,6 +25,7 @@ class RecordedRequest:
     status: int | None = None
     outcome: str = ""
     size: int = 0
+    input_tokens: int = 0
     credential_sha256: str | None = None
 
     def used_key(self, key: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -14,6 +14,7 @@ from .httpserver import BACKLOG, HttpServer
 from .recording import RecordedRequest, Recorder, Stats
 from .script import Fault, Reply, Responder, Script, ScriptItem
 from .signing import Signer
+from .window import Windows
 from .wire_chat import ChatMode
 
 JSON = dict[str, Any]
@@ -37,6 +38,9 @@ class Emulator:
         chunk_chars: Characters per streamed delta.
         chunk_delay_ms: Pause between streamed events (0: the whole stream is written at once).
         port: TCP port (0 picks a free one).
+        context_window: Tokens every model accepts (None: unlimited); over it, the provider's overflow
+            error (see ``window.py`` for the counter and texts).
+        model_windows: Windows by wire model name (``body["model"]``), overriding ``context_window``.
     """
 
     def __init__(
@@ -51,8 +55,11 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         secret: bytes | None = None,
+        context_window: int | None = None,
+        model_windows: Mapping[str, int] | None = None,
     ) -> None:
-        self.settings = Settings(chat_mode, latency_ms, chunk_chars, chunk_delay_ms)
+        windows = Windows.of(context_window, model_windows)
+        self.settings = Settings(chat_mode, latency_ms, chunk_chars, chunk_delay_ms, windows)
         self._script = Script()
         self._recorder = Recorder(keep=record)
         self._app = EmulatorApp(self.settings, self._script, self._recorder, Signer(secret))
@@ -102,6 +109,11 @@ class Emulator:
     @latency_ms.setter
     def latency_ms(self, value: float) -> None:
         self.settings.latency_ms = value
+
+    @property
+    def windows(self) -> Windows:
+        """Context windows: ``emu.windows.default = 16_000``, ``emu.windows.set("gpt-4.1", 8_000)``."""
+        return self.settings.windows
 
     @property
     def responder(self) -> Responder | None:

@@ -29,7 +29,7 @@ class ChatWire:
         self.mode = mode
         self.chunk_chars = chunk_chars
 
-    def completion(self, body: JSON, reply: Reply, size: int) -> JSON:
+    def completion(self, body: JSON, reply: Reply, input_tokens: int) -> JSON:
         """A non-streamed ``chat.completion``."""
         picked = self._choices(body, reply)
         result = self._envelope(body, "chat.completion")
@@ -37,10 +37,10 @@ class ChatWire:
             {"index": i, "message": self._message(body, c), "logprobs": None, "finish_reason": _finish(c)}
             for i, c in enumerate(picked)
         ]
-        result["usage"] = self._usage(common.count(size, [c.reply for c in picked]))
+        result["usage"] = self._usage(common.count(input_tokens, [c.reply for c in picked]))
         return result
 
-    def chunks(self, body: JSON, reply: Reply, size: int) -> list[JSON | str]:
+    def chunks(self, body: JSON, reply: Reply, input_tokens: int) -> list[JSON | str]:
         """The SSE payloads of a streamed completion, ending with ``[DONE]``."""
         picked = self._choices(body, reply)
         base = self._envelope(body, "chat.completion.chunk")
@@ -52,7 +52,7 @@ class ChatWire:
             out += [{**base, "choices": [_delta(index, d)]} for d in self._deltas(body, choice)]
             out.append({**base, "choices": [_delta(index, {}, _finish(choice))]})
         if include_usage:
-            usage = self._usage(common.count(size, [c.reply for c in picked]))
+            usage = self._usage(common.count(input_tokens, [c.reply for c in picked]))
             out.append({**base, "choices": [], "usage": usage})
         out.append("[DONE]")
         return out

@@ -103,6 +103,8 @@ class ResponsesWire:
         elif kind == "message":
             added = {**item, "status": "in_progress", "content": []}
             inner = self._text_events(index, item)
+        elif kind == "compaction":
+            added, inner = item, []
         else:
             added = {**item, "status": "in_progress", "arguments": ""}
             inner = self._argument_events(index, item)
