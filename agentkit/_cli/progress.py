@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
-from agentkit.compaction._display import describe
+from agentkit.compaction._display import describe, describe_provider
 from agentkit.events import (
     AgentEvent,
     BudgetExceededEvent,
@@ -22,6 +22,7 @@ from agentkit.events import (
     ModelRequestStart,
     ModelResponseEvent,
     ModelSwitched,
+    ProviderCompacted,
     ReasoningDelta,
     RetryEvent,
     RunStart,
@@ -196,6 +197,8 @@ def _notice_line(event: AgentEvent, where: str) -> Text | None:
 def _other_line(event: AgentEvent, where: str) -> Text | None:
     if isinstance(event, ContextCompacted):
         return Text.assemble("  ", ("⇣ ", "cyan"), where + describe(event))
+    if isinstance(event, ProviderCompacted):
+        return Text.assemble("  ", ("⇣ ", "cyan"), where + describe_provider(event))
     data = event.model_dump(mode="json")
     if event.kind == "approval_requested":
         call = data.get("call", {})

@@ -9,12 +9,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from agentkit.compaction._display import describe as describe_compaction
+from agentkit.compaction._display import describe_provider
 from agentkit.events import (
     AgentEvent,
     ContextCompacted,
     FinalResultEvent,
     ModelRequestStart,
     ModelResponseEvent,
+    ProviderCompacted,
     RetryEvent,
     RunStart,
     StrategyBranch,
@@ -261,6 +263,8 @@ def describe(event: AgentEvent) -> str:
     if isinstance(event, ContextCompacted):
         summary = f"; summary: {_short(event.summary)}" if event.summary else ""
         return describe_compaction(event) + summary
+    if isinstance(event, ProviderCompacted):
+        return describe_provider(event)
     data = event.model_dump(mode="json", exclude={"kind", "run_id", "ts", "branch"})
     fields = ", ".join(f"{key}={_short(value)}" for key, value in data.items() if value not in (None, "", [], {}))
     where = f" [branch {event.branch}]" if event.branch else ""

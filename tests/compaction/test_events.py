@@ -5,7 +5,7 @@ from __future__ import annotations
 from agentkit._cli.progress import RunProgress, event_line
 from agentkit._report.model import build_view
 from agentkit._report.render import render_view
-from agentkit.events import ContextCompacted, event_adapter
+from agentkit.events import ContextCompacted, ProviderCompacted, event_adapter
 from agentkit.usage import Usage
 
 EVENT = ContextCompacted(
@@ -43,3 +43,36 @@ def test_the_report_lists_it_with_its_summary() -> None:
         ("context_compacted", f"{LINE}; summary: Task: read the pages. Facts: the vault code is 4417.")
     ]
     assert "context compacted (threshold): 13,100 → 5,200 of 16,000 tokens" in render_view(view)
+
+
+OPENAI = ProviderCompacted(run_id="r1", step=7, provider="openai", input_tokens=5300, compaction_id="cmp_1")
+ANTHROPIC = ProviderCompacted(
+    run_id="r1",
+    step=9,
+    provider="anthropic",
+    input_tokens=4100,
+    cleared_input_tokens=9500,
+    edits=[
+        {"type": "clear_thinking_20251015", "cleared_thinking_turns": 1, "cleared_input_tokens": 1500},
+        {"type": "clear_tool_uses_20250919", "cleared_tool_uses": 3, "cleared_input_tokens": 8000},
+    ],
+)
+OPENAI_LINE = "openai compacted the context itself (item cmp_1); 5,300 input tokens sent"
+ANTHROPIC_LINE = (
+    "anthropic cleared the context itself: 3 tool uses, 1 thinking turn (9,500 tokens); 4,100 input tokens sent"
+)
+
+
+def test_a_provider_compaction_shows_one_line_in_the_live_view() -> None:
+    for event, text in [(OPENAI, OPENAI_LINE), (ANTHROPIC, ANTHROPIC_LINE)]:
+        line = event_line(event, RunProgress())
+        assert line is not None and line.plain == f"  ⇣ {text}"
+
+
+def test_the_report_lists_provider_compactions() -> None:
+    view = build_view([OPENAI, ANTHROPIC])
+    assert [(n.kind, n.text) for n in view.notices] == [
+        ("provider_compacted", OPENAI_LINE),
+        ("provider_compacted", ANTHROPIC_LINE),
+    ]
+    assert ANTHROPIC_LINE in render_view(view)
