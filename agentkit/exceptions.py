@@ -7,7 +7,7 @@ never reaches the message, ``args`` or ``body``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agentkit.redaction import redact_text, redact_value
 
@@ -34,6 +34,18 @@ __all__ = [
 
 class AgentkitError(Exception):
     """Base class of every agentkit error."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as it is (type, args, attributes), without calling ``__init__`` again: subclasses take
+        # other arguments than ``args`` holds, and durable runs record a step's error by pickling it.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[AgentkitError], args: tuple[Any, ...], state: dict[str, Any]) -> AgentkitError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class UserError(AgentkitError, ValueError):
@@ -187,7 +199,3 @@ class ContextWindowExceeded(ModelHTTPError):
         super().__init__(status_code, model_name, body, hint)
         self.window = window
         self.tokens = tokens
-
-    def __reduce__(self) -> tuple[type[ContextWindowExceeded], tuple[int, str, object, int | None, int | None]]:
-        # durable runs record a step's error by pickling it
-        return (type(self), (self.status_code, self.model_name, self.body, self.window, self.tokens))
