@@ -245,6 +245,10 @@ class DurableStepRunner:
     def _ensure_writer(self) -> asyncio.Task[None]:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_events())
+            # A failed write leaves its events listed: flush() writes them again and raises the typed
+            # error. Mark the failure seen here so a writer replaced before flush() isn't logged by
+            # asyncio as "Task exception was never retrieved" next to that one clear line.
+            self._writer.add_done_callback(_seen)
         return self._writer
 
     async def _write_events(self) -> None:
@@ -264,6 +268,11 @@ class DurableStepRunner:
             except Exception as exc:
                 _check_database_failure(exc)
                 raise
+
+
+def _seen(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 @DBOS.workflow(name=WORKFLOW_NAME)
