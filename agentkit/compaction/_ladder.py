@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from agentkit.compaction._windows import inner_model
 from agentkit.messages import ModelRequest, ModelResponse, ReasoningPart, RequestPart, ToolResult
+from agentkit.models._kinds import inner_model
 from agentkit.models.base import Model
 from agentkit.prompts import render
 

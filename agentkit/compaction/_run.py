@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from agentkit.compaction._ladder import clear_tool_results, drop_reasoning, reasoning_droppable
 from agentkit.compaction._summary import compacted, cut_index, transcript_chunks
 from agentkit.compaction._tokens import TokenCounter, message_chars, tools_chars
-from agentkit.compaction._windows import context_window, inner_model
+from agentkit.compaction._windows import context_window
 from agentkit.events import ContextCompacted
 from agentkit.exceptions import ContextWindowExceeded
 from agentkit.messages import ModelRequest, ModelResponse, ReasoningPart, SystemPart, UserPart
+from agentkit.models._kinds import inner_model
 from agentkit.models.base import RequestParams
 from agentkit.prompts import render
 from agentkit.usage import Usage

@@ -10,12 +10,12 @@ none. A policy's ``window`` or a provider's overflow error overrides all of thes
 from __future__ import annotations
 
 import re
-import sys
 
+from agentkit.models._kinds import inner_model, is_test_model
 from agentkit.models._pricing import price_entry
 from agentkit.models.base import Model
 
-__all__ = ["context_window", "family_window", "inner_model"]
+__all__ = ["context_window", "family_window"]
 
 _FAMILIES: tuple[tuple[re.Pattern[str], int], ...] = tuple(
     (re.compile(pattern), window)
@@ -48,7 +48,7 @@ def context_window(model: Model) -> int | None:
     own = getattr(inner, "context_window", None)
     if isinstance(own, int) and not isinstance(own, bool) and own > 0:
         return own
-    if _is_test_model(inner):
+    if is_test_model(inner):
         return None
     tokens = price_entry(inner.model_name, inner.provider).get("max_input_tokens")
     if isinstance(tokens, int) and tokens > 0:
@@ -60,14 +60,3 @@ def family_window(model_name: str) -> int | None:
     """The window of ``model_name``'s family in agentkit's own table, or ``None``."""
     name = model_name.lower()
     return next((window for pattern, window in _FAMILIES if pattern.search(name)), None)
-
-
-def inner_model(model: Model) -> Model:
-    """The text model inside a prompted-mode wrapper (or ``model`` itself)."""
-    prompted = sys.modules.get("agentkit.models.prompted")
-    return model.inner if prompted is not None and isinstance(model, prompted.PromptedModel) else model
-
-
-def _is_test_model(model: Model) -> bool:
-    testing = sys.modules.get("agentkit.testing")
-    return testing is not None and isinstance(model, (testing.ScriptedModel, testing.FunctionModel, testing.TestModel))

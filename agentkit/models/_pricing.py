@@ -25,6 +25,7 @@ from typing import Any
 
 from agentkit.exceptions import UserError
 from agentkit.messages import ModelResponse
+from agentkit.models._kinds import inner_model, is_test_model
 from agentkit.models.base import Model
 from agentkit.pricing import ModelPrice, UnpricedModelWarning
 from agentkit.usage import Budget, Usage
@@ -131,7 +132,7 @@ def priced(response: ModelResponse, price: ModelPrice | None) -> ModelResponse:
 
 def known_price(model: Model) -> ModelPrice | None:
     """``model``'s price from the table (free for local and test models), or ``None``."""
-    if (inner := _inner(model)) is not model:
+    if (inner := inner_model(model)) is not model:
         return known_price(inner)
     if _is_free(model):
         return _FREE
@@ -140,19 +141,9 @@ def known_price(model: Model) -> ModelPrice | None:
     return table_price(model.model_name, model.provider, table if isinstance(table, Mapping) else None)
 
 
-def _inner(model: Model) -> Model:
-    """The text model inside a prompted-mode wrapper (or ``model`` itself)."""
-    prompted = sys.modules.get("agentkit.models.prompted")
-    return model.inner if prompted is not None and isinstance(model, prompted.PromptedModel) else model
-
-
 def _is_free(model: Model) -> bool:
     """Local models cost nothing; test models cost what their scripted usage says."""
-    testing = sys.modules.get("agentkit.testing")
-    is_test = testing is not None and isinstance(
-        model, (testing.ScriptedModel, testing.FunctionModel, testing.TestModel)
-    )
-    return is_test or model.provider == _LOCAL_PROVIDER
+    return is_test_model(model) or model.provider == _LOCAL_PROVIDER
 
 
 def check_cost_limit(model: Model, budget: Budget | None, price: ModelPrice | None) -> None:
@@ -160,7 +151,7 @@ def check_cost_limit(model: Model, budget: Budget | None, price: ModelPrice | No
     ``Budget(unpriced="warn")``, warns once per model. Fallback models are checked too."""
     if budget is None or budget.max_cost_usd is None or price is not None:
         return
-    for candidate in [model, *_fallbacks(_inner(model))]:
+    for candidate in [model, *_fallbacks(inner_model(model))]:
         if known_price(candidate) is None:
             _unpriced(candidate, budget)
 
