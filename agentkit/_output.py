@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from agentkit._json import BadJSON, parse_json
 from agentkit._schema import clean_schema, describe_validation_error
 from agentkit.prompts import render
 from agentkit.tools import ToolDefinition
@@ -75,11 +76,9 @@ class OutputSpec(Generic[OutputT]):
     def validate_arguments(self, arguments: str) -> OutputT:
         """Validate the output tool's JSON arguments."""
         try:
-            data = json.loads(arguments or "{}")
-        except json.JSONDecodeError as exc:
-            raise OutputInvalid(f"the arguments are not valid JSON ({exc.msg} at position {exc.pos})") from exc
-        except (ValueError, RecursionError) as exc:  # an integer over 4,300 digits; nesting too deep
-            raise OutputInvalid(f"the arguments are not valid JSON ({exc})") from None
+            data = parse_json(arguments or "{}")
+        except BadJSON as exc:
+            raise OutputInvalid(f"the arguments are not valid JSON ({exc.detail})") from exc.__cause__
         return self._validate_object(data)
 
     def validate_text(self, text: str) -> OutputT:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
+from agentkit._json import BadJSON, parse_json
 from agentkit._schema import describe_validation_error, function_schema
 from agentkit.exceptions import ToolDefinitionError, UserError
 
@@ -257,11 +258,9 @@ def _check_secret_args(name: str, secrets: frozenset[str], schema: dict[str, Any
 def _parse_json_object(arguments: str) -> dict[str, Any]:
     text = arguments.strip() or "{}"
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ArgumentsError("tool_args_not_json", f"{exc.msg} at position {exc.pos}") from exc
-    except (ValueError, RecursionError) as exc:  # an integer over 4,300 digits; nesting too deep
-        raise ArgumentsError("tool_args_not_json", str(exc)) from None
+        value = parse_json(text)
+    except BadJSON as exc:
+        raise ArgumentsError("tool_args_not_json", exc.detail) from exc.__cause__
     if not isinstance(value, dict):
         raise ArgumentsError("tool_args_invalid", f"expected a JSON object, got {type(value).__name__}")
     return value
