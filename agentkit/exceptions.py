@@ -113,14 +113,15 @@ class ModelConnectionError(AgentkitError):
     :class:`~agentkit.exceptions.ModelHTTPError`.
     """
 
+    _FIX = (
+        "Check that the server at the configured base_url is running and reachable, raise "
+        "ModelSettings(timeout_s=...) if it is slow, or allow more attempts with RetryPolicy(max_attempts=...)."
+    )
+
     def __init__(self, model_name: str, detail: str, attempts: int = 1) -> None:
         detail = redact_text(detail)
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        super().__init__(
-            f"Request to model {model_name!r} failed{tries}: {detail}. Check that the server at the "
-            "configured base_url is running and reachable, raise ModelSettings(timeout_s=...) if it is slow, "
-            "or allow more attempts with RetryPolicy(max_attempts=...)."
-        )
+        super().__init__(f"Request to model {model_name!r} failed{tries}: {detail}. {self._FIX}")
         self.model_name = model_name
         self.detail = detail
         self.attempts = attempts
@@ -146,18 +147,10 @@ class ModelResponseError(ModelConnectionError):
     """The provider answered HTTP 200 with a body that is not valid JSON (cut off or corrupted), and
     retries ran out. Retried like a dropped connection: the next answer is usually whole."""
 
-    def __init__(self, model_name: str, detail: str, attempts: int = 1) -> None:
-        detail = redact_text(detail)
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
-        AgentkitError.__init__(
-            self,
-            f"Request to model {model_name!r} failed{tries}: {detail}. Check that base_url points at the "
-            "provider's API itself (not a web page or a proxy that rewrites answers), or allow more attempts "
-            "with RetryPolicy(max_attempts=...).",
-        )
-        self.model_name = model_name
-        self.detail = detail
-        self.attempts = attempts
+    _FIX = (
+        "Check that base_url points at the provider's API itself (not a web page or a proxy that rewrites "
+        "answers), or allow more attempts with RetryPolicy(max_attempts=...)."
+    )
 
 
 class ModelHTTPError(AgentkitError):
