@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from agentkit.events import AgentEvent
@@ -29,6 +30,7 @@ __all__ = [
     "redact_text",
     "redact_value",
     "scrub_values",
+    "url_without_password",
 ]
 
 REDACTED = "[REDACTED]"
@@ -182,3 +184,12 @@ def _redact_call_arguments(parts: list[dict[str, Any]], registry: ToolRegistry) 
         tool = registry.get(part["name"]) if part.get("kind") == "tool_call" else None
         if tool is not None:
             part["arguments"] = tool.redact_arguments(part["arguments"])
+
+
+def url_without_password(url: str) -> str:
+    """``url`` with its password (if any) shown as ``***``, e.g. a database URL for a message or a listing."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Annotated
-from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
@@ -25,7 +24,7 @@ from agentkit.messages import (
     UserPart,
     dump_messages,
 )
-from agentkit.redaction import redact_text
+from agentkit.redaction import redact_text, url_without_password
 from agentkit.sessions import SESSIONS_DB_ENV, SessionStore, default_session_url, open_store
 
 __all__ = ["register_session_commands", "sessions_app"]
@@ -51,19 +50,10 @@ def _time(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _shown_url(url: str) -> str:
-    """``url`` without a password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def _open(db: str | None) -> tuple[SessionStore, str]:
     url = db or default_session_url()
     try:
-        return open_store(url), _shown_url(url)
+        return open_store(url), url_without_password(url)
     except (AgentkitError, OSError) as exc:
         typer.echo(f"error: {redact_text(str(exc))}", err=True)
         raise typer.Exit(1) from None

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from types import TracebackType
 
 from agentkit.background.errors import RunDatabaseCorrupt, RunDatabaseError, RunDatabaseFull
+from agentkit.redaction import url_without_password
 
 __all__ = ["database_error", "describe_database", "raised_by_database", "translated"]
 
@@ -32,7 +33,7 @@ def describe_database(url: str) -> str:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return parsed.database or ":memory:"
-    return parsed.render_as_string(hide_password=True)
+    return url_without_password(url)
 
 
 def _driver_error(exc: BaseException) -> BaseException | None:

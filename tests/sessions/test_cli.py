@@ -128,7 +128,7 @@ def test_the_db_option_defaults_to_the_environment(tmp_path: Path, monkeypatch: 
 
 
 def test_a_password_in_the_url_is_not_printed() -> None:
-    from agentkit._cli.sessions import _shown_url
+    from agentkit.redaction import url_without_password
 
-    assert _shown_url("postgresql://u:s3cret@h:5432/db") == "postgresql://u:***@h:5432/db"
-    assert _shown_url("sqlite:////tmp/s.sqlite") == "sqlite:////tmp/s.sqlite"
+    assert url_without_password("postgresql://u:s3cret@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert url_without_password("sqlite:////tmp/s.sqlite") == "sqlite:////tmp/s.sqlite"
