@@ -156,11 +156,13 @@ class OpenAIResponsesModel(OpenAIClientModel):
         reader = _StreamReader()
         try:
             with invalid_json_guard(where):
-                async for event in stream:
-                    for delta in reader.feed(event.to_dict()):
-                        yield delta
-                    if reader.final is not None:
-                        break
+                async for event in stream:  # read to the end: an SDK stream left early is finalized by the GC
+                    if reader.final is None:
+                        for delta in reader.feed(event.to_dict()):
+                            yield delta
+        except Exception:
+            if reader.final is None:
+                raise  # a fault after the completed response does not undo it
         finally:
             await stream.close()
         if reader.final is None:

@@ -300,3 +300,37 @@ async def test_stream_cut_after_empty_deltas_is_retried(
     assert [e.text for e in delivered if isinstance(e, TextDelta)] == ["Hello!"]
     assert not any(isinstance(e, ToolCallDelta) for e in delivered)
     emulator.assert_all_consumed()
+
+
+# --- a finished stream leaves nothing for the garbage collector to close ---------------------------
+
+
+async def test_a_finished_responses_stream_leaves_no_async_generator_to_the_garbage_collector(
+    emulator: Emulator, retry_policy: RetryPolicy
+) -> None:
+    """Async generators the GC finalizes are closed later in tasks of their own, where httpx's stream
+    generators once failed ("async generator already executing", a flaky CI run). The Responses adapter
+    reads the SDK stream to its end, so its whole generator chain finishes. (The openai SDK itself leaves
+    its chat chain at ``[DONE]`` to the GC; that is the SDK's, not ours to close.)"""
+    model = responses_model(emulator, retry_policy)
+    import gc
+    import sys
+
+    left_to_gc: list[str] = []
+    firstiter, finalizer = sys.get_asyncgen_hooks()
+
+    def record(agen: object) -> None:
+        left_to_gc.append(getattr(agen, "__qualname__", repr(agen)))
+        if finalizer is not None:
+            finalizer(agen)  # type: ignore[arg-type]
+
+    sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=record)
+    try:
+        for _ in range(3):
+            emulator.script(Reply(reasoning="Let me think.", text="Hello there."))
+            async for _event in model.request_stream(HELLO, ModelSettings(), RequestParams()):
+                pass
+        gc.collect()
+    finally:
+        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+    assert left_to_gc == []
