@@ -18,7 +18,9 @@ from agentkit._loop import ModelCaller, RunConfig, call_model
 from agentkit._tool_exec import ToolInvoker, invoke_directly
 from agentkit.agent import Agent, RunOptions
 from agentkit.approval import ApprovalDecision, ApprovalRequest, Approver
+from agentkit.background.agent_refs import MAIN, main_ref_hint
 from agentkit.background.approvals import APPROVALS_KEY, BY_PERSON, approval_topic, decision_from_message
+from agentkit.background.errors import RunnerNotFound
 from agentkit.background.spec import import_object
 from agentkit.background.steps import StepRunner
 from agentkit.context import RunContext
@@ -128,7 +130,15 @@ def _event_sink(steps: StepRunner) -> Callable[[AgentEvent], Awaitable[None]]:
 
 
 def _load_agent(ref: str) -> Agent[Any, Any]:
-    agent = import_object(ref, what="agent")
+    try:
+        agent = import_object(ref, what="agent")
+    except RunnerNotFound as exc:
+        if ref.partition(":")[0] != MAIN:
+            raise
+        raise RunnerNotFound(
+            f"The run names the agent {ref!r}, defined in the script that started it, so only that process can "
+            f"run it. {main_ref_hint(ref)}"
+        ) from exc
     if not isinstance(agent, Agent):
         raise UserError(f"{ref!r} is a {type(agent).__name__}, not an Agent; point agent_ref at the Agent.")
     return agent

@@ -166,6 +166,9 @@ def resume(run_id: Annotated[str, typer.Argument(help="The run id.")], db: DbOpt
 
 
 def worker(
+    agents: Annotated[
+        list[str] | None, typer.Argument(help="Agents to serve as module:variable, e.g. myagents:planner.")
+    ] = None,
     *,
     db: DbOption = None,
     executor_id: Annotated[
@@ -195,4 +198,5 @@ def worker(
             argv += [flag, str(value)]
     for module in imports or ():
         argv += ["--import", module]
+    argv += agents or []
     worker_module.main(argv)

@@ -5,15 +5,14 @@ Cheap to import (no DBOS, no agent loop): :mod:`agentkit.agent` calls :func:`sta
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 from agentkit._instructions import INSTRUCTIONS_KEY, check_text
 from agentkit.background import runtime
+from agentkit.background.agent_refs import check_agent_ref, find_agent_ref
 from agentkit.background.approvals import APPROVALS_KEY, BY_AGENT, BY_PERSON
 from agentkit.background.config import DurableConfig
 from agentkit.background.spec import RunSpec
-from agentkit.exceptions import UserError
 from agentkit.sessions._durable import SESSION_KEY, session_payload
 
 if TYPE_CHECKING:
@@ -24,22 +23,6 @@ __all__ = ["AGENT_RUNNER", "find_agent_ref", "start_run"]
 
 AGENT_RUNNER = "agentkit.background.agent_runner:run_agent"
 TITLE_CHARS = 80
-
-
-def find_agent_ref(agent: object) -> str:
-    """``"module:name"`` of a module-level variable holding ``agent`` (``__main__`` is looked at first)."""
-    modules = [sys.modules["__main__"], *(m for n, m in list(sys.modules.items()) if n != "__main__")]
-    for module in modules:
-        namespace = getattr(module, "__dict__", None)
-        if not isinstance(namespace, dict):
-            continue
-        for name, value in list(namespace.items()):
-            if value is agent and not name.startswith("_"):
-                return f"{module.__name__}:{name}"
-    raise UserError(
-        "agent.start() needs an Agent that a worker can import: assign it to a module-level variable "
-        "(e.g. `planner = Agent(...)` in myapp/agents.py), or pass agent_ref='myapp.agents:planner'."
-    )
 
 
 def start_run(
@@ -70,6 +53,7 @@ def start_run(
     ``instructions`` are added to the agent's for this run (stored with the run, so a replay uses them).
     """
     ref = agent_ref or find_agent_ref(agent)
+    check_agent_ref(ref, agent, execute=execute)
     decided_by = BY_PERSON if getattr(agent, "approver", None) is None else BY_AGENT
     payload = {"agent": ref, "prompt": prompt, "deps": deps, APPROVALS_KEY: decided_by}
     if session is not None:

@@ -7,7 +7,6 @@ command calls :func:`serve`.
 from __future__ import annotations
 
 import argparse
-import importlib
 import signal
 import sys
 import threading
@@ -17,7 +16,8 @@ from typing import NoReturn
 
 from agentkit.background.backend import DurableBackend
 from agentkit.background.config import DEFAULT_QUEUE, DurableConfig, default_system_db_url, process_executor_id
-from agentkit.background.errors import RunDatabaseError
+from agentkit.background.errors import RunDatabaseError, RunnerNotFound
+from agentkit.background.spec import import_object
 
 __all__ = ["main", "serve"]
 
@@ -27,13 +27,15 @@ FAULT_POLL_S = 0.2
 
 
 def serve(config: DurableConfig, *, imports: Sequence[str] = ()) -> None:
-    """Import ``imports`` (modules defining agents or runners), then execute runs until SIGINT/SIGTERM.
+    """Import ``imports`` (modules, or agents as ``module:variable``), then execute runs until SIGINT/SIGTERM.
 
     A failure of the run database (at start, or one that stops the runs) ends the process with one line
     on stderr naming the database, the cause and the fix, and exit status 1.
     """
-    for module in imports:
-        importlib.import_module(module)
+    try:
+        import_targets(imports)
+    except RunnerNotFound as exc:
+        _exit_with(f"error: {exc}")
     backend = DurableBackend(config)
     try:
         backend.launch()
@@ -54,6 +56,19 @@ def serve(config: DurableConfig, *, imports: Sequence[str] = ()) -> None:
         _exit_with(f"error: agentkit worker stopped: {backend.fault}")
 
 
+def import_targets(targets: Sequence[str]) -> None:
+    """Import each ``module`` or ``module:agent`` (checking that the latter names an Agent)."""
+    from agentkit.agent import Agent
+
+    for target in targets:
+        if ":" not in target:
+            import_object(f"{target}:__name__", what="module")
+            continue
+        found = import_object(target, what="agent")
+        if not isinstance(found, Agent):
+            raise RunnerNotFound(f"{target!r} is a {type(found).__name__}, not an Agent; name the Agent variable.")
+
+
 def _exit_with(line: str) -> NoReturn:
     print(line, file=sys.stderr, flush=True)
     raise SystemExit(1)
@@ -71,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--poll", type=float, default=0.2, help="seconds between queue polls")
     p.add_argument("--wait-poll", type=float, default=1.0, help="seconds between checks of runs waiting for approval")
     p.add_argument("--import", dest="imports", action="append", default=[], help="module to import first")
+    p.add_argument("agents", nargs="*", default=[], help="agents to serve, as module:variable (e.g. myagents:planner)")
     return p
 
 
@@ -93,7 +109,7 @@ def config_from_args(args: argparse.Namespace) -> DurableConfig:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``python -m agentkit.background.worker``."""
     args = _parser().parse_args(argv)
-    serve(config_from_args(args), imports=args.imports)
+    serve(config_from_args(args), imports=[*args.imports, *args.agents])
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ class Worker:
         heartbeat_timeout: float = 30.0,
         concurrency: int = 20,
         imports: Sequence[str] = (),
+        agents: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
     ) -> None:
         path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
@@ -46,6 +47,7 @@ class Worker:
         ]  # fmt: skip
         for module in imports:
             command += ["--import", module]
+        command += agents
         self.proc = subprocess.Popen(
             command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
