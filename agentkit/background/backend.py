@@ -46,6 +46,27 @@ class _DatabaseFailuresReportedOnce(logging.Filter):
         return failure is None or database_error(failure, self._backend.config.system_db_url) is None
 
 
+_CANCELLED_ERRORS = frozenset({"DBOSAwaitedWorkflowCancelledError", "DBOSWorkflowCancelledError"})
+
+
+class _CancelsReportedAsInfo(logging.Filter):
+    """A cancelled run is one INFO line (``agentkit run <id> was cancelled``), not DBOS's ERROR traceback;
+    DBOS's notes on the cancelled tasks and on waiting for the recorded outcome become INFO too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failure = record.exc_info[1] if record.exc_info else None
+        if failure is not None and type(failure).__name__ in _CANCELLED_ERRORS:
+            log.info("agentkit run %s was cancelled", getattr(failure, "workflow_id", None) or "(unknown id)")
+            return False
+        message = record.getMessage()
+        if message.startswith("Asyncio task cancelled") or "is no longer owned by this execution" in message:
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+
+_CANCELS = _CancelsReportedAsInfo()
+
+
 class DurableBackend:
     """Executes durable runs in this process; see the module docstring."""
 
@@ -103,6 +124,7 @@ class DurableBackend:
     def _launch(self) -> None:
         self._quiet = _DatabaseFailuresReportedOnce(self)
         logging.getLogger("dbos").addFilter(self._quiet)
+        logging.getLogger("dbos").addFilter(_CANCELS)
         try:
             with translated(self.config.system_db_url):
                 self._connect_and_start()

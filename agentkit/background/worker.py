@@ -7,6 +7,7 @@ command calls :func:`serve`.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -22,6 +23,7 @@ from agentkit.background.spec import import_object
 __all__ = ["main", "serve"]
 
 READY_LINE = "agentkit worker ready"
+LOG_FORMAT = "%(asctime)s [%(levelname)8s] (%(name)s) %(message)s"
 FAULT_POLL_S = 0.2
 """How often the worker looks whether a failure of the run database stopped its runs."""
 
@@ -32,6 +34,7 @@ def serve(config: DurableConfig, *, imports: Sequence[str] = ()) -> None:
     A failure of the run database (at start, or one that stops the runs) ends the process with one line
     on stderr naming the database, the cause and the fix, and exit status 1.
     """
+    _log_to_stderr()
     try:
         import_targets(imports)
     except RunnerNotFound as exc:
@@ -67,6 +70,18 @@ def import_targets(targets: Sequence[str]) -> None:
         found = import_object(target, what="agent")
         if not isinstance(found, Agent):
             raise RunnerNotFound(f"{target!r} is a {type(found).__name__}, not an Agent; name the Agent variable.")
+
+
+def _log_to_stderr() -> None:
+    """agentkit's INFO lines (a cancelled run, ...) on stderr, formatted like DBOS's own."""
+    logger = logging.getLogger("agentkit")
+    if logger.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def _exit_with(line: str) -> NoReturn:

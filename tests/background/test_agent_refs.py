@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -139,3 +140,36 @@ def test_a_worker_without_the_scripts_agent_says_where_to_define_it(monkeypatch:
         "there, and start the worker with it: `agentkit worker myagents:planner` (or pass "
         "agent_ref='myagents:planner')."
     )
+
+
+def _wait_for_line(path: Path, line: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and line in path.read_text().split():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"no {line!r} in {path} after {timeout} s")
+
+
+def test_a_cancel_is_one_info_line_in_the_worker(tmp_path: Path) -> None:
+    from agentkit.background import DurableConfig, RunState
+    from tests.background.bg_cancel_agents import sleeper
+
+    db, marks = f"sqlite:///{tmp_path / 'runs.sqlite'}", tmp_path / "marks.txt"
+    worker = Worker(db, "w-cancel", agents=["tests.background.bg_cancel_agents:sleeper"])
+    try:
+        worker.wait_ready()
+        config = DurableConfig(system_db_url=db)
+        handle = sleeper.start("wait", deps={"path": str(marks), "seconds": 1.0}, config=config, execute=False)
+        _wait_for_line(marks, "start")
+        handle.cancel()
+        _wait_for_line(marks, "end")  # the tool's thread finished after the cancel
+        time.sleep(0.5)
+    finally:
+        worker.proc.terminate()
+        output = worker.proc.communicate(timeout=15)[0]
+    assert handle.status().state is RunState.CANCELLED
+    lines = [line for line in output.splitlines() if not line.startswith("agentkit worker ready")]
+    assert [line.split(" ", 1)[1] for line in lines] == [
+        f"[    INFO] (agentkit.background) agentkit run {handle.id} was cancelled"
+    ]
