@@ -305,7 +305,7 @@ async def _execute(runner: Runner, payload: dict[str, Any], steps: DurableStepRu
 async def _hold(run_id: str, error: RunDatabaseError) -> Any:
     """Leave a run whose database failed unfinished, neither failed nor recorded: the backend is told
     (a worker stops), and a worker started later goes on from the run's last recorded step."""
-    log.info("Run %s stopped: %s", run_id, error)
+    log.debug("Run %s stopped: %s", run_id, error)  # the worker reports the fault itself, once
     if _on_fault is not None:
         _on_fault(error)
     await asyncio.Event().wait()  # until this process stops executing runs
