@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import threading
 
+from agentkit._extras import require
 from agentkit.background.backend import DurableBackend
 from agentkit.background.config import DurableConfig
 from agentkit.background.errors import BackgroundError
@@ -19,7 +20,8 @@ from agentkit.background.store import RunStore
 __all__ = ["backend", "get", "list_runs", "shutdown", "store"]
 
 _lock = threading.Lock()
-_stores: dict[str, RunStore] = {}
+_stores: dict[tuple[str, str], RunStore] = {}
+"""Stores by database and application version (a run is queued under its store's version)."""
 
 
 def backend(config: DurableConfig | None = None) -> DurableBackend:
@@ -28,6 +30,7 @@ def backend(config: DurableConfig | None = None) -> DurableBackend:
     with _lock:
         launched = DurableBackend.active()
         if launched is None:
+            _require_dbos()
             launched = DurableBackend(config)
             launched.launch()
             atexit.register(launched.shutdown)
@@ -44,12 +47,18 @@ def store(config: DurableConfig | None = None) -> RunStore:
     """A store on ``config``'s database (the launched backend's own when it uses the same database)."""
     launched = DurableBackend.active()
     config = config or (launched.config if launched is not None else DurableConfig())
-    if launched is not None and launched.config.system_db_url == config.system_db_url:
+    key = (config.system_db_url, config.app_version)
+    if launched is not None and (launched.config.system_db_url, launched.config.app_version) == key:
         return launched.store
     with _lock:
-        if config.system_db_url not in _stores:
-            _stores[config.system_db_url] = RunStore(config)
-        return _stores[config.system_db_url]
+        if key not in _stores:
+            _require_dbos()
+            _stores[key] = RunStore(config)
+        return _stores[key]
+
+
+def _require_dbos() -> None:
+    require("dbos", "background", "The background-run engine (agent.start(), agentkit.runs)")
 
 
 def get(run_id: str, config: DurableConfig | None = None) -> RunHandle:

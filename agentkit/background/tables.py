@@ -47,11 +47,16 @@ class Tables:
         )
 
 
+_CREATE_LOCK = 0x61676B74  # "agkt": one advisory lock for every process creating agentkit's tables
+
+
 def create_tables(engine: sa.Engine, tables: Tables) -> None:
     """Create the tables if missing; safe when several processes do it at once."""
     import sqlalchemy as sa
 
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # CREATE ... IF NOT EXISTS races in Postgres's catalog
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CREATE_LOCK})
         if tables.schema is not None:
             conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{tables.schema}"'))
         for table in tables.metadata.sorted_tables:
