@@ -49,6 +49,7 @@ from agentkit.messages import (
 from agentkit.models._native_compaction import compaction_event
 from agentkit.models._pricing import priced
 from agentkit.models.base import Model, RequestParams, ResponseDone
+from agentkit.models.profiles._announce import announce_dropped_settings
 from agentkit.pricing import ModelPrice
 from agentkit.prompts import render
 from agentkit.result import StopReason
@@ -217,6 +218,7 @@ async def _request(node: ModelRequestNode, config: RunConfig[Any], state: RunSta
         allow_text_output=config.output.is_text,
         final_answer=final,
     )
+    await announce_dropped_settings(config.model, config.settings, config.emit, config.run_id, state.warned)
     history = await _request_history(config, state)
     await config.emit(
         ModelRequestStart(run_id=config.run_id, step=state.step, model=_name(config.model), final_answer=final)

@@ -30,6 +30,7 @@ __all__ = [
     "ReasoningDelta",
     "RetryEvent",
     "RunStart",
+    "SettingDropped",
     "StrategyBranch",
     "TextDelta",
     "ToolCallDelta",
@@ -169,6 +170,20 @@ class ModelSwitched(_Event):
     stripped_parts: int
 
 
+class SettingDropped(_Event):
+    """A setting the model does not accept was not sent (or, for an effort level, sent as ``replacement``).
+
+    Emitted once per run and setting; ``ModelSettings(strict=True)`` refuses such settings instead.
+    """
+
+    kind: Literal["setting_dropped"] = "setting_dropped"
+    setting: str
+    value: Any
+    model: str
+    reason: str
+    replacement: Any = None
+
+
 class ProviderCompacted(_Event):
     """The provider compacted or cleared the context itself before answering (``native_compaction``).
 
@@ -243,6 +258,7 @@ AgentEvent = Annotated[
     | BudgetWarning
     | BudgetExceededEvent
     | ModelSwitched
+    | SettingDropped
     | ProviderCompacted
     | ContextCompacted
     | StrategyBranch

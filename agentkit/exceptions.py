@@ -19,6 +19,7 @@ __all__ = [
     "AgentkitError",
     "BudgetExceeded",
     "ContextWindowExceeded",
+    "MissingExtra",
     "ModelConnectionError",
     "ModelHTTPError",
     "ModelResponseError",
@@ -50,6 +51,26 @@ def _rebuild(cls: type[AgentkitError], args: tuple[Any, ...], state: dict[str, A
 
 class UserError(AgentkitError, ValueError):
     """The library was called incorrectly (bad configuration or arguments)."""
+
+
+class MissingExtra(UserError, ModuleNotFoundError):
+    """An optional dependency is not installed; the message ends with the ``pip install`` that adds it.
+
+    Also a :class:`ModuleNotFoundError` (``name`` is the missing module), so code that handles a missing
+    import keeps working. Raised by :func:`agentkit._extras.require`.
+    """
+
+    def __init__(self, module: str, extra: str, feature: str) -> None:
+        super().__init__(
+            f"{feature} needs the optional dependency {module!r}, which is not installed. "
+            f"Install it with: pip install 'agentkit[{extra}]'"
+        )
+        self.name = module
+        self.extra = extra
+        self.feature = feature
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name, self.extra, self.feature))
 
 
 class ToolDefinitionError(UserError):

@@ -51,7 +51,14 @@ class ModelSettings(BaseModel):
     top_p: float | None = Field(default=None, gt=0, le=1)
     max_tokens: int | None = Field(default=None, ge=1)
     reasoning_effort: ReasoningEffort | None = None
-    thinking_budget: int | None = Field(default=None, ge=0)
+    thinking_budget: Annotated[int, Field(ge=0)] | Literal["adaptive"] | None = None
+    """Thinking tokens allowed (Anthropic: manual thinking, ``budget_tokens``; Gemini: its budget).
+    ``"adaptive"``: Claude decides when and how much to think (Anthropic adaptive thinking, Claude Opus 4.6,
+    Sonnet 4.6 and later; ``reasoning_effort`` then steers it through ``output_config.effort``)."""
+    interleaved_thinking: bool | None = None
+    """Anthropic, manual thinking on Claude 4 models: think between tool calls too (beta header
+    ``interleaved-thinking-2025-05-14``); ``thinking_budget`` then covers the whole tool loop and may exceed
+    ``max_tokens``. Adaptive thinking interleaves by itself."""
     parallel_tool_calls: bool | None = None
     seed: int | None = None
     stop: list[str] | None = None
@@ -60,6 +67,9 @@ class ModelSettings(BaseModel):
     """Provider-specific fields merged into the request body as given."""
     native_compaction: bool | NativeCompaction | None = None
     """Let the provider compact or clear the context itself where it can (``True``: its defaults)."""
+    strict: bool = False
+    """Refuse settings the model does not accept (a ``UserError`` before any request) instead of dropping
+    them with a :class:`~agentkit.events.SettingDropped` event (see :mod:`agentkit.models.profiles`)."""
 
     def merge(self, other: ModelSettings | None) -> ModelSettings:
         """These settings overridden by the fields ``other`` sets explicitly."""

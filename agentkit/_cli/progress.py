@@ -26,6 +26,7 @@ from agentkit.events import (
     ReasoningDelta,
     RetryEvent,
     RunStart,
+    SettingDropped,
     StrategyBranch,
     TextDelta,
     ToolCallEnd,
@@ -199,6 +200,10 @@ def _other_line(event: AgentEvent, where: str) -> Text | None:
         return Text.assemble("  ", ("⇣ ", "cyan"), where + describe(event))
     if isinstance(event, ProviderCompacted):
         return Text.assemble("  ", ("⇣ ", "cyan"), where + describe_provider(event))
+    if isinstance(event, SettingDropped):
+        sent = "not sent" if event.replacement is None else f"sent as {event.replacement!r}"
+        detail = f"{event.setting}={event.value!r} {sent} to {event.model}: {event.reason}"
+        return Text.assemble("  ", ("⚠ ", "yellow"), where + detail)
     data = event.model_dump(mode="json")
     if event.kind == "approval_requested":
         call = data.get("call", {})

@@ -1,16 +1,28 @@
 """Model adapters, one module per wire protocol, imported lazily.
 
-:func:`infer_model` turns a model string into a :class:`Model`:
+:func:`infer_model` turns a model string ``"<prefix>:<model>"`` into a :class:`Model`:
 
 - ``"openai:<model>"``: OpenAI Responses API (:mod:`agentkit.models.openai_responses`)
 - ``"openai-chat:<model>"``: Chat Completions, any OpenAI-compatible server (:mod:`~.openai_chat`)
+- ``"anthropic:<model>"``, ``"gemini:<model>"``: ``LiteLLMModel("anthropic/<model>")`` /
+  ``LiteLLMModel("gemini/<model>")`` (:mod:`~.litellm`; litellm reads ``ANTHROPIC_API_KEY`` /
+  ``GEMINI_API_KEY``; needs the ``litellm`` extra)
+- ``"deepseek:"``, ``"openrouter:<vendor/model>"``, ``"groq:"``, ``"moonshot:"``, ``"together:"``,
+  ``"fireworks:"``, ``"xai:"``: ``OpenAIChatModel(<model>, provider=<prefix>)``, the provider's server
+  and only its own key variable (``DEEPSEEK_API_KEY`` ...; see ``_openai_common.KNOWN_SERVERS``)
+- ``"ollama:<model>"``, ``"vllm:<model>"``: ``OpenAIChatModel(<model>, provider=<prefix>)`` on
+  ``http://localhost:11434/v1`` / ``http://localhost:8000/v1`` (moved by ``OLLAMA_BASE_URL`` /
+  ``VLLM_BASE_URL``); no key needed (``OLLAMA_API_KEY`` / ``VLLM_API_KEY`` are sent when set)
 - ``"litellm:<provider/model>"``: every other provider through litellm (:mod:`~.litellm`)
-- ``"local"`` / ``"local:<path.gguf>"``: the embedded llama.cpp model (:mod:`~.local`)
+- ``"local"`` / ``"local:<path.gguf>"``: the embedded llama.cpp model (:mod:`~.local`; ``local`` extra)
+
+The table with every server and variable is in ``docs/reference/models.md``.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agentkit.exceptions import UserError
@@ -57,24 +69,56 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-_PREFIXES: dict[str, tuple[str, str]] = {
-    "openai": ("agentkit.models.openai_responses", "OpenAIResponsesModel"),
-    "openai-chat": ("agentkit.models.openai_chat", "OpenAIChatModel"),
-    "litellm": ("agentkit.models.litellm", "LiteLLMModel"),
-    "local": ("agentkit.models.local", "LocalModel"),
+@dataclass(frozen=True)
+class _Route:
+    """Which adapter a model-string prefix builds, and how."""
+
+    module: str
+    cls: str
+    example: str = "<model>"
+    name_prefix: str = ""
+    """Put before the model name: litellm's provider (``"anthropic/"``)."""
+    provider: str | None = None
+    """``provider=`` of an OpenAI-compatible server (its URL and key variable: ``KNOWN_SERVERS``)."""
+
+
+_RESPONSES = "agentkit.models.openai_responses"
+_CHAT = "agentkit.models.openai_chat"
+_LITELLM = "agentkit.models.litellm"
+_CHAT_PROVIDERS = ("deepseek", "openrouter", "groq", "moonshot", "together", "fireworks", "xai", "ollama", "vllm")
+
+_PREFIXES: dict[str, _Route] = {
+    "openai": _Route(_RESPONSES, "OpenAIResponsesModel"),
+    "openai-chat": _Route(_CHAT, "OpenAIChatModel"),
+    "anthropic": _Route(_LITELLM, "LiteLLMModel", name_prefix="anthropic/"),
+    "gemini": _Route(_LITELLM, "LiteLLMModel", name_prefix="gemini/"),
+    **{
+        name: _Route(_CHAT, "OpenAIChatModel", "<vendor/model>" if name == "openrouter" else "<model>", provider=name)
+        for name in _CHAT_PROVIDERS
+    },
+    "litellm": _Route(_LITELLM, "LiteLLMModel", "<provider/model>"),
+    "local": _Route("agentkit.models.local", "LocalModel", "<path.gguf>"),
 }
 
-_FORMATS = '"openai:<model>", "openai-chat:<model>", "litellm:<provider/model>", "local", "local:<path.gguf>"'
+_FORMATS = ", ".join(
+    [f'"{prefix}:{route.example}"' for prefix, route in _PREFIXES.items() if prefix != "local"]
+    + ['"local"', '"local:<path.gguf>"']
+)
 
 
 def infer_model(spec: Model | str) -> Model:
-    """A :class:`Model` from a model string (or the model itself)."""
+    """A :class:`Model` from a model string (or the model itself); the prefixes are listed in this module's docs."""
     if isinstance(spec, Model):
         return spec
     prefix, name = check_spec(spec)
-    module_name, class_name = _PREFIXES[prefix]
-    cls: Any = getattr(importlib.import_module(module_name), class_name)
-    model: Model = cls(name) if name else cls()
+    route = _PREFIXES[prefix]
+    cls: Any = getattr(importlib.import_module(route.module), route.cls)
+    if not name:
+        model: Model = cls()
+    elif route.provider is not None:
+        model = cls(name, provider=route.provider)
+    else:
+        model = cls(route.name_prefix + name)
     return model
 
 

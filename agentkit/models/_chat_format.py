@@ -123,12 +123,13 @@ def _tool(tool: ToolDefinition) -> JSON:
 # --- response ------------------------------------------------------------------------------------
 
 
-def parse_message(message: JSON, provider: str, think_tags: bool) -> list[ResponsePart]:
+def parse_message(message: JSON, provider: str, think_tags: bool, *, orphan_think: bool = False) -> list[ResponsePart]:
     """Reasoning, text and tool-call parts of an assistant message.
 
     A ``reasoning_content``/``reasoning`` field becomes a reasoning part tagged with ``provider`` (its
     ``data["field"]`` names the field, so it can go back under that name); otherwise, with
-    ``think_tags``, a leading ``<think>...</think>`` in the content is split off as reasoning.
+    ``think_tags``, a leading ``<think>...</think>`` in the content is split off as reasoning (with
+    ``orphan_think`` also the text before an orphan ``</think>``: see :mod:`._think`).
     """
     parts: list[ResponsePart] = []
     reasoning = reasoning_part(message, provider)
@@ -136,7 +137,7 @@ def parse_message(message: JSON, provider: str, think_tags: bool) -> list[Respon
     if reasoning is not None:
         parts.append(reasoning)
     elif think_tags and content:
-        thought, content = split_think(content)
+        thought, content = split_think(content, orphan=orphan_think)
         if thought:
             parts.append(ReasoningPart(content=thought))
     if content:
@@ -196,11 +197,12 @@ class ChatStream:
     """Reassembles a streamed choice 0: reasoning and text deltas, tool calls from their deltas.
 
     Tool-call deltas are keyed by their ``index``; the first delta of a call carries its id and name,
-    later ones only argument pieces.
+    later ones only argument pieces. ``think_tags`` and ``orphan_think`` are as in :func:`parse_message`.
     """
 
     provider: str
     think_tags: bool = True
+    orphan_think: bool = False
     reasoning: str = ""
     reasoning_field: str | None = None
     text: str = ""
@@ -209,8 +211,11 @@ class ChatStream:
     model: str = ""
     id: str = ""
     calls: dict[int, _PendingCall] = field(default_factory=dict)
-    _splitter: ThinkSplitter = field(default_factory=ThinkSplitter)
+    _splitter: ThinkSplitter = field(init=False)
     _think_reasoning: str = ""
+
+    def __post_init__(self) -> None:
+        self._splitter = ThinkSplitter(orphan=self.orphan_think)
 
     def feed(self, chunk: JSON) -> list[ModelStreamEvent]:
         """The deltas in one ``chat.completion.chunk``."""

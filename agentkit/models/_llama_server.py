@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentkit._extras import require
 from agentkit.exceptions import AgentkitError
 
 __all__ = [
@@ -131,14 +132,7 @@ def _default_verbosity() -> int:
 
 
 def _import_xllamacpp() -> Any:
-    try:
-        import xllamacpp
-    except ImportError as exc:
-        raise LocalModelError(
-            f"the local model server needs the xllamacpp wheel, which is not installed; "
-            f"install it with: {INSTALL_XLLAMACPP}"
-        ) from exc
-    return xllamacpp
+    return require("xllamacpp", "local", "The local model server (LlamaServer)")
 
 
 def _port_error(port: int, reason: str) -> LocalModelError:

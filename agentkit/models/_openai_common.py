@@ -1,8 +1,9 @@
 """Helpers shared by the OpenAI-protocol adapters (and litellm, whose errors subclass openai's).
 
 Client construction (credentials and base URL, kept apart from the wire protocol), error
-classification, JSON access helpers, ``<think>`` splitting and tool-choice decisions. ``openai`` is
-imported only inside functions: :mod:`agentkit.models.litellm` uses this module too.
+classification, JSON access helpers and tool-choice decisions (``<think>`` splitting is re-exported from
+:mod:`._think`). ``openai`` is imported only inside functions: :mod:`agentkit.models.litellm` uses this
+module too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from agentkit.models._errors import (
     StreamReportedError,
     parse_retry_after,
 )
+from agentkit.models._think import Piece, ThinkSplitter, split_think
 from agentkit.models.base import RequestParams
 from agentkit.redaction import add_secret
 
@@ -42,6 +44,7 @@ __all__ = [
     "invalid_json_guard",
     "json_schema_response_format",
     "make_client",
+    "parses_reasoning",
     "provider_from_url",
     "resolve_key",
     "server_url",
@@ -61,6 +64,10 @@ class ServerInfo:
 
     base_url: str | None
     key_env: str
+    base_url_env: str | None = None
+    """An environment variable that moves the server (a local one on another port or host)."""
+    key_required: bool = True
+    """``False`` for local servers (Ollama, vLLM): without ``key_env`` set, a placeholder key is sent."""
 
 
 KNOWN_SERVERS: dict[str, ServerInfo] = {
@@ -72,6 +79,8 @@ KNOWN_SERVERS: dict[str, ServerInfo] = {
     "together": ServerInfo("https://api.together.xyz/v1", "TOGETHER_API_KEY"),
     "fireworks": ServerInfo("https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"),
     "xai": ServerInfo("https://api.x.ai/v1", "XAI_API_KEY"),
+    "ollama": ServerInfo("http://localhost:11434/v1", "OLLAMA_API_KEY", "OLLAMA_BASE_URL", key_required=False),
+    "vllm": ServerInfo("http://localhost:8000/v1", "VLLM_API_KEY", "VLLM_BASE_URL", key_required=False),
 }
 
 _HOST_PROVIDERS = {
@@ -85,6 +94,13 @@ _HOST_PROVIDERS = {
     "api.fireworks.ai": "fireworks",
     "api.x.ai": "xai",
 }
+
+
+def parses_reasoning(provider: str) -> bool:
+    """Whether ``provider``'s servers take inline ``<think>`` reasoning out of the content themselves
+    (the hosted providers in :data:`KNOWN_SERVERS`; a local server may run without a reasoning parser)."""
+    server = KNOWN_SERVERS.get(provider)
+    return server is not None and server.key_required
 
 
 NO_KEY = "not-needed"
@@ -123,10 +139,11 @@ def make_client(
 
 
 def server_url(provider: str, base_url: str | None) -> str | None:
-    """Where requests go: ``base_url``, else the named provider's server, else ``OPENAI_BASE_URL``
-    (``None``: the ``openai`` SDK's default, OpenAI)."""
+    """Where requests go: ``base_url``, else the named provider's server (its ``base_url_env`` if set),
+    else ``OPENAI_BASE_URL`` (``None``: the ``openai`` SDK's default, OpenAI)."""
     server = KNOWN_SERVERS.get(provider, KNOWN_SERVERS["openai"])
-    return base_url or server.base_url or os.environ.get("OPENAI_BASE_URL")
+    moved = os.environ.get(server.base_url_env) if server.base_url_env else None
+    return base_url or moved or server.base_url or os.environ.get("OPENAI_BASE_URL")
 
 
 def resolve_key(provider: str, api_key: str | None, base_url: str | None) -> str:
@@ -136,7 +153,7 @@ def resolve_key(provider: str, api_key: str | None, base_url: str | None) -> str
     the named ``provider``. A known provider other than OpenAI gets only its own variable
     (``DEEPSEEK_API_KEY`` ...), never ``OPENAI_API_KEY``. OpenAI and an unknown server at a custom
     ``base_url`` get ``OPENAI_API_KEY`` (the ``openai`` SDK's convention). A server that is no known
-    provider's works without any key (local servers need none): a placeholder is sent.
+    provider's, or a known local one (Ollama, vLLM), works without any key: a placeholder is sent.
     """
     if api_key:
         return api_key
@@ -145,6 +162,8 @@ def resolve_key(provider: str, api_key: str | None, base_url: str | None) -> str
     key = os.environ.get(env_name)
     if key:
         return key
+    if owner in KNOWN_SERVERS and not KNOWN_SERVERS[owner].key_required:
+        return NO_KEY
     url = server_url(provider, base_url)
     if url and _custom_server(provider, url):
         return NO_KEY
@@ -273,92 +292,3 @@ def json_schema_response_format(schema: dict[str, Any], name: str = "output", st
     Pass it per request as ``ModelSettings(extra_body={"response_format": ...})`` (prompted mode does).
     """
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": strict}}
-
-
-# --- <think> splitting ---------------------------------------------------------------------------
-
-_OPEN, _CLOSE = "<think>", "</think>"
-Piece = tuple[Literal["reasoning", "text"], str]
-
-
-class ThinkSplitter:
-    """Splits text that starts with ``<think>...</think>`` into reasoning and text, chunk by chunk.
-
-    Servers that inline reasoning (llama.cpp, vLLM or Ollama without a reasoning parser) put it at the
-    start of the content. Tags split across chunks are handled; text without a leading ``<think>`` is
-    passed through unchanged.
-    """
-
-    def __init__(self) -> None:
-        self._state: Literal["start", "thinking", "after", "text"] = "start"
-        self._buffer = ""
-
-    def feed(self, chunk: str) -> list[Piece]:
-        """The reasoning/text pieces that ``chunk`` completes."""
-        self._buffer += chunk
-        if self._state == "start":
-            return self._start()
-        if self._state == "thinking":
-            return self._thinking()
-        if self._state == "after":
-            return self._after()
-        return self._flush("text")
-
-    def finish(self) -> list[Piece]:
-        """Whatever is still held back, at the end of the text."""
-        kind: Literal["reasoning", "text"] = "reasoning" if self._state == "thinking" else "text"
-        if self._state == "after":
-            self._buffer = self._buffer.lstrip()
-        return self._flush(kind)
-
-    def _start(self) -> list[Piece]:
-        stripped = self._buffer.lstrip()
-        if not stripped or (len(stripped) < len(_OPEN) and _OPEN.startswith(stripped)):
-            return []
-        if stripped.startswith(_OPEN):
-            self._state, self._buffer = "thinking", stripped[len(_OPEN) :]
-            return self._thinking()
-        self._state = "text"
-        return self._flush("text")
-
-    def _thinking(self) -> list[Piece]:
-        end = self._buffer.find(_CLOSE)
-        if end >= 0:
-            reasoning, self._buffer = self._buffer[:end], self._buffer[end + len(_CLOSE) :]
-            self._state = "after"
-            return _piece("reasoning", reasoning) + self._after()
-        keep = _partial_tag_length(self._buffer, _CLOSE)
-        ready, self._buffer = self._buffer[: len(self._buffer) - keep], self._buffer[len(self._buffer) - keep :]
-        return _piece("reasoning", ready)
-
-    def _after(self) -> list[Piece]:
-        self._buffer = self._buffer.lstrip()
-        if not self._buffer:
-            return []
-        self._state = "text"
-        return self._flush("text")
-
-    def _flush(self, kind: Literal["reasoning", "text"]) -> list[Piece]:
-        text, self._buffer = self._buffer, ""
-        return _piece(kind, text)
-
-
-def _piece(kind: Literal["reasoning", "text"], text: str) -> list[Piece]:
-    return [(kind, text)] if text else []
-
-
-def _partial_tag_length(text: str, tag: str) -> int:
-    """How many characters at the end of ``text`` could be the start of ``tag``."""
-    for size in range(min(len(tag) - 1, len(text)), 0, -1):
-        if tag.startswith(text[-size:]):
-            return size
-    return 0
-
-
-def split_think(text: str) -> tuple[str, str]:
-    """(reasoning, text) of a whole content string; reasoning is ``""`` without a leading ``<think>``."""
-    splitter = ThinkSplitter()
-    pieces = splitter.feed(text) + splitter.finish()
-    reasoning = "".join(t for kind, t in pieces if kind == "reasoning")
-    answer = "".join(t for kind, t in pieces if kind == "text")
-    return reasoning, answer

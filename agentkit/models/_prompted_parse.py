@@ -2,8 +2,9 @@
 
 :func:`parse_reply` accepts the defined format (``{"tool": ..., "arguments": {...}}`` /
 ``{"final_answer": ...}``) as bare JSON, inside text, in fenced code blocks or in Hermes-style
-``<tool_call>...</tool_call>`` blocks (where ``name`` may replace ``tool``); ``<think>`` blocks become
-reasoning. It never raises: a reply it can't use gives a ``problem`` for the retry prompt.
+``<tool_call>...</tool_call>`` blocks (where ``name`` may replace ``tool``); inline ``<think>`` reasoning
+(leading blocks, or text before an orphan ``</think>``: :mod:`._think`) becomes reasoning. It never
+raises: a reply it can't use gives a ``problem`` for the retry prompt.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from typing import Any
 from agentkit.messages import ReasoningPart, ResponsePart, TextPart, ToolCall
 from agentkit.models._prompted_repair import loads_lenient
 from agentkit.models._prompted_schema import ActionSpec
+from agentkit.models._think import split_think
 from agentkit.prompts import render
 
-__all__ = ["ParsedReply", "format_call", "format_final", "parse_reply", "plain_reply", "split_think"]
+__all__ = ["REPLY_STARTS", "ParsedReply", "format_call", "format_final", "parse_reply", "plain_reply", "split_think"]
 
-_THINK = re.compile(r"\s*<(think|thinking)>(.*?)(?:</\1>|\Z)", re.DOTALL)
-_ORPHAN_CLOSE = re.compile(r"^(.*?)</(think|thinking)>", re.DOTALL)
+REPLY_STARTS = ("{", "```", "<tool_call>")
+"""How a reply in the defined format may start: such a reply has no reasoning before an orphan ``</think>``."""
 _HERMES = re.compile(r"<tool_call>(.*?)(?:</tool_call>|\Z)", re.DOTALL)
 _FENCE = re.compile(r"```[A-Za-z]*[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 _ACTION_HINT = re.compile(r"""["'](tool|final_answer)["']\s*:|<tool_call>""")
@@ -55,25 +57,14 @@ def format_final(answer: Any) -> str:
     return json.dumps({"final_answer": answer}, ensure_ascii=False)
 
 
-def split_think(text: str) -> tuple[str, str]:
-    """(reasoning, rest): leading ``<think>`` blocks (closed or not), or the text before an orphan
-    ``</think>`` (templates that open the block in the prompt). Tags later in the text stay text."""
-    orphan = _ORPHAN_CLOSE.match(text)
-    if orphan and "<think" not in orphan.group(1):
-        return orphan.group(1).strip(), text[orphan.end() :]
-    reasoning: list[str] = []
-    while match := _THINK.match(text):
-        reasoning.append(match.group(2).strip())
-        text = text[match.end() :]
-    return "\n".join(r for r in reasoning if r), text
-
-
 def plain_reply(text: str) -> ParsedReply:
     """A reply in plain mode (no tools, text answer): leading reasoning, then the text as it is.
 
-    An empty text gives no text part: the loop answers that with its empty-response retry prompt.
+    Only leading ``<think>`` blocks count, so that plain text streams at once (an orphan ``</think>`` is
+    the inner model's to split: see ``OpenAIChatModel(think_tags=...)``). An empty text gives no text
+    part: the loop answers that with its empty-response retry prompt.
     """
-    thought, rest = split_think(text)
+    thought, rest = split_think(text, orphan=False)
     parts: list[ResponsePart] = [ReasoningPart(content=thought)] if thought else []
     if rest.strip():
         parts.append(TextPart(content=rest.lstrip()))
@@ -91,7 +82,7 @@ class _Reading:
 
 def parse_reply(text: str, spec: ActionSpec) -> ParsedReply:
     """The parts of ``text``: reasoning, then the tool calls or the final answer."""
-    thought, rest = split_think(text)
+    thought, rest = split_think(text, text_starts=REPLY_STARTS)
     reasoning: tuple[ResponsePart, ...] = (ReasoningPart(content=thought),) if thought else ()
     if not rest.strip():
         return ParsedReply(reasoning, render("prompted_problem_empty"))

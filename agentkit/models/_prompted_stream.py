@@ -1,6 +1,7 @@
 """Streaming a prompted reply: turn the raw JSON text as it arrives into the loop's deltas.
 
-A leading ``<think>`` block streams as reasoning; the string of ``{"final_answer": "..."}`` streams as
+Inline reasoning (leading ``<think>`` blocks, or text before an orphan ``</think>``, split by
+:mod:`._think`) streams as reasoning; the string of ``{"final_answer": "..."}`` streams as
 answer text, decoded as it arrives (in plain mode the text after the reasoning streams as it is).
 Tool calls (and structured answers) are sent once the reply is complete and no re-ask replaces it
 (:func:`tool_call_deltas`); :meth:`StreamTranslator.finish` sends the text or reasoning the final parse
@@ -14,12 +15,12 @@ import re
 
 from agentkit.events import ReasoningDelta, TextDelta, ToolCallDelta
 from agentkit.messages import ReasoningPart, ResponsePart, TextPart, ToolCall
+from agentkit.models._prompted_parse import REPLY_STARTS
+from agentkit.models._think import ThinkSplitter
 from agentkit.models.base import ModelStreamEvent
 
 __all__ = ["StreamTranslator", "tool_call_deltas"]
 
-_OPEN_THINK = "<think>"
-_CLOSE_THINK = "</think>"
 _ANSWER_START = re.compile(r'\s*(?:```[A-Za-z]*\s*)?\{\s*"final_answer"\s*:\s*"')
 
 
@@ -29,7 +30,9 @@ class StreamTranslator:
     def __init__(self, stream_answer: bool, plain: bool = False) -> None:
         self._stream_answer = stream_answer
         self._plain = plain
+        self._splitter = ThinkSplitter(orphan=not plain, text_starts=REPLY_STARTS)
         self.text = ""
+        self._body = ""
         self._reasoning = ""
         self._answer = ""
 
@@ -37,11 +40,16 @@ class StreamTranslator:
         """The deltas that ``delta`` (the next piece of reply text) makes known."""
         self.text += delta
         events: list[ModelStreamEvent] = []
-        body_start = self._stream_reasoning(events)
-        if body_start is not None and self._plain:
-            self._send_answer(self.text[body_start:].lstrip(), events)
-        elif body_start is not None and self._stream_answer:
-            self._stream_answer_text(self.text[body_start:], events)
+        for kind, piece in self._splitter.feed(delta):
+            if kind == "reasoning":
+                self._reasoning += piece
+                events.append(ReasoningDelta(text=piece))
+            else:
+                self._body += piece
+        if self._plain:
+            self._send_answer(self._body.lstrip(), events)
+        elif self._stream_answer:
+            self._stream_answer_text(self._body, events)
         return events
 
     def finish(self, parts: tuple[ResponsePart, ...] | list[ResponsePart]) -> list[ModelStreamEvent]:
@@ -57,21 +65,6 @@ class StreamTranslator:
         if missing := _unsent(answer, self._answer):
             events.append(TextDelta(text=missing))
         return events
-
-    def _stream_reasoning(self, events: list[ModelStreamEvent]) -> int | None:
-        """Stream a leading think block; return where the reply proper starts (``None``: not known yet)."""
-        stripped = self.text.lstrip()
-        offset = len(self.text) - len(stripped)
-        if not stripped.startswith(_OPEN_THINK):
-            return None if _OPEN_THINK.startswith(stripped) and stripped else offset
-        start = offset + len(_OPEN_THINK)
-        close = self.text.find(_CLOSE_THINK, start)
-        end = close if close != -1 else max(start, len(self.text) - len(_CLOSE_THINK))
-        thought = self.text[start:end].strip() if close != -1 else self.text[start:end].lstrip()
-        if len(thought) > len(self._reasoning) and thought.startswith(self._reasoning):
-            events.append(ReasoningDelta(text=thought[len(self._reasoning) :]))
-            self._reasoning = thought
-        return close + len(_CLOSE_THINK) if close != -1 else None
 
     def _stream_answer_text(self, body: str, events: list[ModelStreamEvent]) -> None:
         match = _ANSWER_START.match(body)

@@ -5,15 +5,20 @@ the reasoning state those APIs need:
 
 - Anthropic extended thinking: ``thinking`` blocks (with their ``signature``) and ``redacted_thinking``
   blocks become reasoning parts and go back unchanged, in order, on the assistant turn they came with
-  (``thinking_blocks``), as Anthropic requires on tool-use turns. When the last assistant tool-use turn
-  has no thinking blocks (the conversation came from another provider), thinking is left off for that
-  request: Anthropic would reject it.
+  (``thinking_blocks``), as Anthropic requires on tool-use turns. Claude's thinking rules (one thinking
+  configuration per assistant turn, adaptive and interleaved thinking, ``output_config.effort``, no
+  forced tool use with manual thinking, budget below ``max_tokens``) are in
+  :mod:`agentkit.models._anthropic_thinking`: ``ModelSettings(thinking_budget=N | "adaptive",
+  interleaved_thinking=True, reasoning_effort=...)``.
 - Gemini thought signatures: litellm exposes them as ``provider_specific_fields`` of tool calls (and
-  of the message); they are kept and sent back on the same calls.
+  of the message); they are kept and sent back on the same calls. Tool call ids stay litellm's short
+  ``call_<hex>`` ones (:mod:`agentkit.models._gemini_state`), so the conversation can move to another
+  provider.
 - ``reasoning_content`` of other providers (DeepSeek through litellm) is sent back as it came.
 
 ``ModelSettings.reasoning_effort`` goes to litellm's ``reasoning_effort``, which litellm maps per
-provider (Anthropic: a thinking budget of 1024/2048/4096 tokens for low/medium/high; Gemini: a thinking
+provider (Anthropic: a thinking budget of 1024/2048/4096 tokens for low/medium/high, adaptive thinking
+with ``output_config.effort`` on Claude 4.6 and later; Gemini: a thinking
 budget; OpenAI: ``reasoning_effort``). ``ModelSettings.thinking_budget`` sets the budget explicitly
 (``thinking={"type": "enabled", "budget_tokens": N}``). ``extra_body`` entries are passed to
 ``litellm.acompletion`` as keyword arguments (litellm maps known ones such as ``response_format``
@@ -40,9 +45,11 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from agentkit._extras import require
 from agentkit.exceptions import UserError
 from agentkit.messages import ModelResponse, ReasoningPart, ResponsePart, ToolCall
 from agentkit.models._adapter import Messages, RetryingModel
+from agentkit.models._anthropic_thinking import claude_thinking_fields, is_claude, no_adaptive_thinking
 from agentkit.models._chat_format import (
     REASONING_FIELDS,
     ChatStream,
@@ -54,6 +61,7 @@ from agentkit.models._chat_format import (
     parse_tool_calls,
 )
 from agentkit.models._errors import Failure, IncompleteResponse, invalid_json_cause, parse_retry_after
+from agentkit.models._gemini_state import gemini_request_fields
 from agentkit.models._litellm_clients import close_loop_clients, loop_token, using_loop
 from agentkit.models._loop_close import close_at_loop_end
 from agentkit.models._native_compaction import anthropic_context_management, applied_edits_part
@@ -68,6 +76,7 @@ from agentkit.models._openai_common import (
 from agentkit.models._pricing import cost_usd
 from agentkit.models._retry import RetryPolicy
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
+from agentkit.models.profiles import ModelProfile, fit_settings, profile_for
 from agentkit.redaction import add_secret
 from agentkit.settings import ModelSettings
 
@@ -78,13 +87,18 @@ THINKING_BLOCKS = ("thinking", "redacted_thinking")
 _MESSAGE_FIELDS_SKIPPED = frozenset({"thinking_blocks", "citations", "context_management", *REASONING_FIELDS})
 
 
+_FEATURE = "LiteLLMModel (model strings 'litellm:...', 'anthropic:...', 'gemini:...')"
+
+
 def import_litellm() -> Any:
     """Import litellm without letting it download its price table at import time, or its Anthropic
-    beta-header table on the first request with a beta header (it ships both)."""
+    beta-header table on the first request with a beta header (it ships both).
+
+    Without litellm: :class:`~agentkit.exceptions.MissingExtra`, at the first request (building the
+    model needs no litellm, so its price is known from agentkit's table)."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True")
-    import litellm
-
+    litellm: Any = require("litellm", "litellm", _FEATURE)
     litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner printed on every error
     return litellm
 
@@ -102,6 +116,8 @@ class LiteLLMModel(RetryingModel):
         retry: The retry policy (litellm's own retries are turned off).
         fallback_models: Models (or model strings) tried in order when this one fails for good.
         litellm_kwargs: More keyword arguments for every ``litellm.acompletion`` call.
+        profile: What the model accepts (default: :func:`~agentkit.models.profiles.profile_for` its name);
+            settings it does not take are dropped, or refused with ``ModelSettings(strict=True)``.
     """
 
     def __init__(
@@ -114,6 +130,7 @@ class LiteLLMModel(RetryingModel):
         retry: RetryPolicy | None = None,
         fallback_models: Sequence[Model | str] = (),
         litellm_kwargs: dict[str, Any] | None = None,
+        profile: ModelProfile | None = None,
     ) -> None:
         super().__init__(retry, fallback_models)
         self._model_name = model_name
@@ -121,6 +138,7 @@ class LiteLLMModel(RetryingModel):
         self._api_key, self._base_url = api_key, base_url
         self.litellm_kwargs = dict(litellm_kwargs or {})
         self._loop_closers: dict[object, AsyncGenerator[None, None]] = {}
+        self._profile = profile
 
     @property
     def model_name(self) -> str:
@@ -134,20 +152,30 @@ class LiteLLMModel(RetryingModel):
             self._provider = str(import_litellm().get_llm_provider(self._model_name)[1])
         return self._provider
 
+    @property
+    def profile(self) -> ModelProfile:
+        """What the model accepts (the ``profile`` given, else its family's)."""
+        return self._profile or profile_for(self._provider, self._model_name)
+
     # --- requests --------------------------------------------------------------------------------
 
     def build_kwargs(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> JSON:
         """The keyword arguments of ``litellm.acompletion`` (without streaming ones)."""
+        settings = fit_settings(self.profile, self._model_name, settings).settings
         chat = chat_messages(messages, self._assistant)
         kwargs: JSON = {"model": self._model_name, "messages": chat}
         kwargs.update(chat_tool_fields(params))
-        if _thinking_allowed(chat, self._model_name):
+        if is_claude(self._model_name):
+            kwargs.update(claude_thinking_fields(chat, settings, self._model_name, kwargs.get("tool_choice")))
+        else:
+            no_adaptive_thinking(settings, self._model_name)
             kwargs.update(_reasoning_fields(settings))
         kwargs.update(_setting_fields(settings, "tools" in kwargs))
         kwargs.update(self._context_editing(settings, kwargs))
         connection = {"api_key": self._connection_key(), "api_base": self._base_url, "timeout": settings.timeout_s}
         kwargs.update({key: value for key, value in connection.items() if value is not None})
         kwargs["num_retries"] = 0
+        kwargs.update(gemini_request_fields(self.provider, self._model_name))
         kwargs.update(self.litellm_kwargs)
         kwargs.update(settings.extra_body or {})
         return kwargs
@@ -345,16 +373,6 @@ def _setting_fields(settings: ModelSettings, has_tools: bool) -> JSON:
         "parallel_tool_calls": settings.parallel_tool_calls if has_tools else None,
     }
     return {key: value for key, value in fields.items() if value is not None}
-
-
-def _thinking_allowed(chat: list[JSON], model_name: str) -> bool:
-    """False when Anthropic would reject thinking: the last assistant turn uses tools without thinking."""
-    if "claude" not in model_name.lower():
-        return True
-    assistants = [m for m in chat if m.get("role") == "assistant"]
-    if not assistants or not assistants[-1].get("tool_calls"):
-        return True
-    return bool(assistants[-1].get("thinking_blocks"))
 
 
 def _object_arguments(arguments: str) -> str:

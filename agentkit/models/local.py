@@ -15,16 +15,15 @@ code at a bigger GGUF (``"local:/models/Qwen3-4B-Q4_K_M.gguf"``) or an API model
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+from agentkit._extras import require
 from agentkit.exceptions import UserError
 from agentkit.messages import ModelRequest, ModelResponse
 from agentkit.models._llama_server import (
-    INSTALL_XLLAMACPP,
     SMOLLM2_MODEL_NAME,
     LlamaServer,
     LocalModelError,
@@ -46,11 +45,7 @@ PROVIDER = "local"
 
 
 def _require_xllamacpp() -> None:
-    if importlib.util.find_spec("xllamacpp") is None:
-        raise LocalModelError(
-            f"the local model needs the xllamacpp wheel, which is not installed; install it with: {INSTALL_XLLAMACPP} "
-            "(or pip install 'agentkit[local]')"
-        )
+    require("xllamacpp", "local", "The local model ('local' model strings, LocalModel)")
 
 
 class LocalModel(Model):

@@ -10,8 +10,14 @@ Reasoning:
   part and sent back, under the same field, on the assistant turn it belongs to. DeepSeek and Kimi
   answer 400 when an assistant turn with tool calls lacks it; for them an empty ``reasoning_content`` is
   sent where none is known (e.g. after switching models mid-conversation).
-- Servers that inline reasoning as ``<think>...</think>`` at the start of the content get it split
-  into a reasoning part (``think_tags=False`` turns that off). Inline reasoning is not sent back.
+- Servers that inline reasoning in the content get it split into a reasoning part: a leading
+  ``<think>...</think>`` block, and with ``think_tags="orphan"`` also ``reasoning</think>answer``, which
+  servers without a reasoning parser (llama.cpp, vLLM, Ollama) send for models whose chat template
+  opens ``<think>`` in the prompt. Streamed, content that does not start with a tag is then held back
+  until a ``</think>`` or the end shows whether it is reasoning (see :mod:`._think`). The default
+  (``think_tags=True``) is ``"orphan"`` for such models (DeepSeek-R1 and distills, QwQ, ``-Thinking``
+  models: :func:`._think.template_opens_think`) on a server that is no hosted provider's, else
+  ``"leading"``; ``think_tags=False`` keeps the content as it is. Inline reasoning is not sent back.
 - ``ModelSettings.reasoning_effort`` is sent as ``reasoning_effort``; ``usage.completion_tokens``
   (reasoning included) becomes ``output_tokens``, ``completion_tokens_details.reasoning_tokens``
   ``reasoning_tokens``.
@@ -24,7 +30,7 @@ merged into the request body as given.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from openai import AsyncOpenAI
 
@@ -49,11 +55,14 @@ from agentkit.models._openai_common import (
     classify_openai_error,
     invalid_json_guard,
     json_schema_response_format,
+    parses_reasoning,
 )
 from agentkit.models._pricing import cost_usd
 from agentkit.models._retry import RetryPolicy, call_with_retry
 from agentkit.models._sdk_body import sdk_kwargs
+from agentkit.models._think import template_opens_think
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
+from agentkit.models.profiles import ModelProfile, fit_settings, profile_for
 from agentkit.settings import ModelSettings
 from agentkit.usage import Usage
 
@@ -77,12 +86,16 @@ class OpenAIChatModel(OpenAIClientModel):
         base_url: The server (default: the named provider's, else OpenAI / ``OPENAI_BASE_URL``).
         client: A ready ``openai.AsyncOpenAI`` (its own retries are turned off; the policy decides).
         provider: Provider name tagging reasoning state (default: derived from ``base_url``).
-        think_tags: Split a leading ``<think>...</think>`` in the content into reasoning.
+        think_tags: Split inline ``<think>`` reasoning off the content: ``"leading"`` a leading block,
+            ``"orphan"`` also the text before an orphan ``</think>`` (streamed text is held back until
+            decided), ``True`` one of these chosen from the model and server, ``False`` none.
         reasoning_content: Send ``reasoning_content`` back on assistant tool-call turns even when none is
             known (``None``: only for :data:`REASONING_CONTENT_PROVIDERS`). Known reasoning is always
             sent back to the server that produced it.
         retry: The retry policy.
         fallback_models: Models (or model strings) tried in order when this one fails for good.
+        profile: What the model accepts (default: :func:`~agentkit.models.profiles.profile_for` its name);
+            settings it does not take are dropped, or refused with ``ModelSettings(strict=True)``.
     """
 
     def __init__(
@@ -93,10 +106,11 @@ class OpenAIChatModel(OpenAIClientModel):
         base_url: str | None = None,
         client: AsyncOpenAI | None = None,
         provider: str | None = None,
-        think_tags: bool = True,
+        think_tags: bool | Literal["leading", "orphan"] = True,
         reasoning_content: bool | None = None,
         retry: RetryPolicy | None = None,
         fallback_models: Sequence[Model | str] = (),
+        profile: ModelProfile | None = None,
     ) -> None:
         super().__init__(
             model_name,
@@ -108,14 +122,24 @@ class OpenAIChatModel(OpenAIClientModel):
             fallback_models=fallback_models,
         )
         self.think_tags = think_tags
+        self._orphan_think = think_tags == "orphan" or (
+            think_tags is True and not parses_reasoning(self._provider) and template_opens_think(model_name)
+        )
+        self._profile = profile
         self.require_reasoning_content = (
             reasoning_content if reasoning_content is not None else self._provider in REASONING_CONTENT_PROVIDERS
         )
+
+    @property
+    def profile(self) -> ModelProfile:
+        """What the model accepts (the ``profile`` given, else its family's)."""
+        return self._profile or profile_for(self._provider, self._model_name)
 
     # --- requests --------------------------------------------------------------------------------
 
     def build_body(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> JSON:
         """The JSON body of a ``POST /chat/completions`` request (without streaming fields)."""
+        settings = fit_settings(self.profile, self._model_name, settings).settings
         body: JSON = {"model": self._model_name, "messages": chat_messages(messages, self._assistant)}
         tool_fields = chat_tool_fields(params)
         body.update(tool_fields)
@@ -140,7 +164,8 @@ class OpenAIChatModel(OpenAIClientModel):
                 "Chat Completions has no thinking-budget parameter: use ModelSettings(reasoning_effort=...), "
                 "or the server's own field through ModelSettings(extra_body={...})."
             )
-        max_tokens_key = "max_completion_tokens" if self._provider == "openai" else "max_tokens"
+        default_key = "max_completion_tokens" if self._provider == "openai" else "max_tokens"
+        max_tokens_key = self.profile.max_tokens_param or default_key
         fields: JSON = {
             "reasoning_effort": settings.reasoning_effort,
             max_tokens_key: settings.max_tokens,
@@ -200,7 +225,9 @@ class OpenAIChatModel(OpenAIClientModel):
             message = as_dict(choice.get("message"))
             responses.append(
                 ModelResponse(
-                    parts=parse_message(message, self._provider, self.think_tags),
+                    parts=parse_message(
+                        message, self._provider, bool(self.think_tags), orphan_think=self._orphan_think
+                    ),
                     model_name=as_str(data.get("model")) or None,
                     provider=self._provider,
                     usage=usage if index == 0 else Usage(requests=0),
@@ -224,7 +251,7 @@ class OpenAIChatModel(OpenAIClientModel):
                 stream=True,
                 stream_options={"include_usage": True},
             )
-        state = ChatStream(self._provider, think_tags=self.think_tags)
+        state = ChatStream(self._provider, think_tags=bool(self.think_tags), orphan_think=self._orphan_think)
         try:
             with invalid_json_guard(where):
                 async for chunk in stream:

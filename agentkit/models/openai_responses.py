@@ -57,6 +57,7 @@ from agentkit.models._pricing import cost_usd, price_entry
 from agentkit.models._retry import RetryPolicy
 from agentkit.models._sdk_body import sdk_kwargs
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
+from agentkit.models.profiles import ModelProfile, fit_settings, profile_for
 from agentkit.settings import ModelSettings
 from agentkit.tools import ToolDefinition
 from agentkit.usage import Usage
@@ -85,6 +86,8 @@ class OpenAIResponsesModel(OpenAIClientModel):
             are not verified for summaries).
         retry: The retry policy (default :class:`~agentkit.models._retry.RetryPolicy()`).
         fallback_models: Models (or model strings) tried in order when this one fails for good.
+        profile: What the model accepts (default: :func:`~agentkit.models.profiles.profile_for` its name);
+            settings it does not take are dropped, or refused with ``ModelSettings(strict=True)``.
     """
 
     def __init__(
@@ -100,6 +103,7 @@ class OpenAIResponsesModel(OpenAIClientModel):
         reasoning_summary: ReasoningSummary | None = "auto",
         retry: RetryPolicy | None = None,
         fallback_models: Sequence[Model | str] = (),
+        profile: ModelProfile | None = None,
     ) -> None:
         super().__init__(
             model_name,
@@ -113,11 +117,18 @@ class OpenAIResponsesModel(OpenAIClientModel):
         self.store = store
         self.reasoning = reasoning if reasoning is not None else _guess_reasoning(model_name)
         self.reasoning_summary = reasoning_summary
+        self._profile = profile
+
+    @property
+    def profile(self) -> ModelProfile:
+        """What the model accepts (the ``profile`` given, else its family's)."""
+        return self._profile or profile_for(self._provider, self._model_name)
 
     # --- requests --------------------------------------------------------------------------------
 
     def build_body(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> JSON:
         """The JSON body of a ``POST /responses`` request (without ``stream``)."""
+        settings = fit_settings(self.profile, self._model_name, settings).settings
         body: JSON = {"model": self._model_name, "input": build_input(messages, self._provider, self.store)}
         body["store"] = self.store
         body.update(_tool_fields(params))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import compaction, endpoints, errors, window
+from . import compaction, endpoints, errors, rules_anthropic, window
 from .answers import (
     Answer,
     CloseAnswer,
@@ -22,7 +22,7 @@ from .answers import (
     invalid_json_answer,
     json_answer,
 )
-from .endpoints import ChatEndpoint, Endpoint, MessagesEndpoint, ResponsesEndpoint, encode, streaming
+from .endpoints import ChatEndpoint, Endpoint, MessagesEndpoint, ResponsesEndpoint, encode
 from .errors import ProviderError
 from .httpparse import HttpRequest
 from .recording import RecordedRequest, Recorder
@@ -30,6 +30,7 @@ from .script import Fault, Reply, Responder, Script
 from .signing import Signer
 from .window import Windows
 from .wire_chat import ChatMode
+from .wire_gemini import GeminiEndpoint
 
 JSON = dict[str, Any]
 
@@ -62,6 +63,7 @@ class EmulatorApp:
         self.responses = ResponsesEndpoint(signer, settings.chunk_chars)
         self.messages = MessagesEndpoint(signer, settings.chunk_chars)
         self.chat = {mode: ChatEndpoint(mode, settings.chunk_chars) for mode in ("plain-chat", "deepseek")}
+        self.gemini = GeminiEndpoint(signer, settings.chunk_chars)
         self.routes: dict[tuple[str, str], Callable[[], Endpoint]] = {
             ("POST", "/v1/chat/completions"): lambda: self.chat[self.settings.chat_mode],
             ("POST", "/v1/responses"): lambda: self.responses,
@@ -73,6 +75,9 @@ class EmulatorApp:
         route = self.routes.get((request.method, request.path))
         if route is not None:
             return await self._provider_call(request, route())
+        gemini = self.gemini.at(request.path) if request.method == "POST" else None
+        if gemini is not None:
+            return await self._provider_call(request, gemini)
         if request.path == "/_emulator/stats":
             return json_answer(self._stats())
         if request.path == "/_emulator/reset" and request.method == "POST":
@@ -104,7 +109,7 @@ class EmulatorApp:
             return self._error(entry, "bad-json", errors.bad_json_error(endpoint.provider))
         problem = endpoint.validate(entry.body)
         if problem is None and isinstance(endpoint, MessagesEndpoint):
-            problem = compaction.check_beta(entry.body, headers)
+            problem = compaction.check_beta(entry.body, headers) or rules_anthropic.check_headers(entry.body, headers)
         if problem is not None:
             return self._error(entry, "rule", problem)
         if (overflow := window.overflow(endpoint, entry, self.settings.windows)) is not None:
@@ -160,7 +165,7 @@ class EmulatorApp:
             return _Hang(fault.seconds)
         if fault.kind == "invalid_json":
             entry.status = 200
-            return invalid_json_answer(streaming(entry.json), endpoint.named_events)
+            return invalid_json_answer(endpoints.streams(endpoint, entry.json), endpoint.named_events)
         if fault.kind == "echo_credentials":
             return self._error(entry, "status", errors.echo_credentials_error(endpoint.provider, fault.status, headers))
         if fault.message is not None:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import common, compaction, rules_anthropic, rules_chat, rules_responses
+from . import common, compaction, rules_anthropic, rules_chat, rules_params, rules_responses
 from .errors import Provider, ProviderError
 from .rules_responses import ResponsesState
 from .script import Reply
@@ -65,6 +65,12 @@ def streaming(body: JSON) -> bool:
     return body.get("stream") is True
 
 
+def streams(endpoint: Endpoint, body: JSON) -> bool:
+    """True when the request is answered with an SSE stream (Gemini says so in its path, not its body)."""
+    stream = getattr(endpoint, "stream", None)
+    return stream if isinstance(stream, bool) else streaming(body)
+
+
 class ChatEndpoint:
     """POST /v1/chat/completions, as OpenAI (plain-chat) or DeepSeek (deepseek) serve it."""
 
@@ -76,8 +82,10 @@ class ChatEndpoint:
         self.wire = ChatWire(mode, chunk_chars)
 
     def validate(self, body: JSON) -> ProviderError | None:
-        """OpenAI tool pairing (plain-chat) or DeepSeek's reasoning_content rule (deepseek)."""
-        return rules_chat.check_deepseek(body) if self.mode == "deepseek" else rules_chat.check_plain(body)
+        """OpenAI parameters and tool pairing (plain-chat) or DeepSeek's reasoning_content rule (deepseek)."""
+        if self.mode == "deepseek":
+            return rules_chat.check_deepseek(body)
+        return rules_params.check_openai(body, "chat") or rules_chat.check_plain(body)
 
     def render(self, body: JSON, reply: Reply, input_tokens: int) -> Rendered:
         """A chat.completion body, or chat.completion.chunk frames ending with [DONE]."""
@@ -99,7 +107,10 @@ class ResponsesEndpoint:
         self.compaction = compaction.ResponsesCompaction(signer)
 
     def validate(self, body: JSON) -> ProviderError | None:
-        """Reasoning items with their followers, encrypted content, function call outputs."""
+        """Parameters the model rejects, reasoning items with their followers, encrypted content, function
+        call outputs."""
+        if (rejected := rules_params.check_openai(body, "responses")) is not None:
+            return rejected
         items, problem = rules_responses.history(body, self.state)
         if problem is not None:
             return problem
@@ -134,8 +145,9 @@ class MessagesEndpoint:
         self.wire = MessagesWire(signer, chunk_chars)
 
     def validate(self, body: JSON) -> ProviderError | None:
-        """Signatures unchanged, final assistant turn starts with thinking, tool uses answered."""
-        return rules_anthropic.check(body, self.signer)
+        """Sampling allowed with thinking, signatures unchanged, final assistant turn starts with thinking,
+        tool uses answered."""
+        return rules_params.check_anthropic(body) or rules_anthropic.check(body, self.signer)
 
     def render(self, body: JSON, reply: Reply, input_tokens: int) -> Rendered:
         """A message object, or the message_start ... message_stop event stream."""
@@ -151,9 +163,9 @@ class MessagesEndpoint:
 
 def raw(endpoint: Endpoint, body: JSON, reply: Reply) -> Rendered | None:
     """The reply's verbatim body or events, when it has them for this kind of request."""
-    if streaming(body) and reply.raw_events is not None:
+    if streams(endpoint, body) and reply.raw_events is not None:
         frame = named_frame if endpoint.named_events else data_frame
         return Rendered(frames=[frame(e) for e in reply.raw_events])
-    if not streaming(body) and reply.raw is not None:
+    if not streams(endpoint, body) and reply.raw is not None:
         return Rendered(body=dict(reply.raw))
     return None

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from .signing import new_id
 
-Provider = Literal["openai", "deepseek", "anthropic"]
+Provider = Literal["openai", "deepseek", "anthropic", "gemini"]
 
 # --- OpenAI Responses API ------------------------------------------------------------
 # continuedev/continue#8933, vercel/ai#7099 (400, type invalid_request_error, param "input").
@@ -91,6 +91,21 @@ FINAL_ASSISTANT_NEEDS_THINKING = (
     "thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult "
     "our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
 )
+# BerriAI/litellm#18926, tailcallhq/forgecode#1853 (400 invalid_request_error): thinking switched off while the
+# assistant messages of the turn in progress (a tool loop) carry thinking blocks.
+THINKING_DISABLED_IN_TURN = (
+    "messages.{index}.content.{block}: When thinking is disabled, an `assistant` message in the final position "
+    "cannot contain `thinking`. To use thinking blocks, enable `thinking` in your request."
+)
+# mastra-ai/mastra#7507, can1357/oh-my-pi#341 (400 invalid_request_error): tool_choice "any" or "tool" with
+# manual thinking (type "enabled"); adaptive thinking accepts it.
+THINKING_WITH_FORCED_TOOL = "Thinking may not be enabled when tool_choice forces tool use."
+# liuw1535/antigravity2api-nodejs#149, #150 (400 invalid_request_error); not raised with the beta header
+# interleaved-thinking-2025-05-14, where the budget spans the whole tool loop.
+MAX_TOKENS_NOT_ABOVE_BUDGET = (
+    "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at "
+    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size"
+)
 # anthropics/claude-code#10627, ding113/claude-code-hub#518.
 INVALID_SIGNATURE = "messages.{index}.content.{block}: Invalid `signature` in `thinking` block"
 # anthropics/claude-code#56708.
@@ -114,6 +129,40 @@ ANTHROPIC_STATUS = {
     400: ("invalid_request_error", "Invalid request"),
 }
 ANTHROPIC_BAD_JSON = "There was an error parsing the body: the request body is not valid JSON"
+
+# --- Gemini generateContent (Google AI Studio; 400 status INVALID_ARGUMENT) ------------
+# manthanabc/paws#103, lbjlaq/Antigravity-Manager#2157, csells/dartantic#86 (Gemini 3 models).
+GEMINI_MISSING_SIGNATURE = (
+    "Function call is missing a thought_signature in functionCall parts. This is required for tools to work "
+    "correctly, and missing thought_signature may lead to degraded model performance. Additional data, function "
+    "call `default_api:{name}` , position {position}. Please refer to "
+    "https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
+)
+# AI Studio's answer to a signature it did not mint (litellm rejected_thought_signature_retry.py quotes it).
+GEMINI_CORRUPTED_SIGNATURE = "Corrupted thought signature."
+# google-gemini/gemini-cli#4217, #16415.
+GEMINI_RESPONSE_COUNT = (
+    "Please ensure that the number of function response parts is equal to the number of function call parts of "
+    "the function call turn."
+)
+# google-gemini/gemini-cli#11814, #26486 (call turn); langchain-ai/langchain#27799,
+# GoogleCloudPlatform/generative-ai#368 (response turn).
+GEMINI_CALL_TURN_PLACE = (
+    "Please ensure that function call turn comes immediately after a user turn or after a function response turn."
+)
+GEMINI_RESPONSE_TURN_PLACE = "Please ensure that function response turn comes immediately after a function call turn."
+# google-gemini/gemini-cli#8437 (older form), PublicAffairs/openai-gemini#15, anig1scur/tocify#22.
+GEMINI_STATUS = {
+    400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
+    429: ("RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."),
+    500: (
+        "INTERNAL",
+        "An internal error has occurred. Please retry or report in "
+        "https://developers.generativeai.google/guide/troubleshooting",
+    ),
+    503: ("UNAVAILABLE", "The model is overloaded. Please try again later."),
+}
+GEMINI_BAD_JSON = "Invalid JSON payload received. Unexpected token."
 
 
 @dataclass(frozen=True)
@@ -153,6 +202,12 @@ def anthropic_error(
     return ProviderError(status, body, {"request-id": request_id, **(headers or {})})
 
 
+def gemini_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> ProviderError:
+    """An error in Google's envelope: ``{"error": {"code", "message", "status"}}``."""
+    code = GEMINI_STATUS.get(status, ("UNKNOWN", ""))[0]
+    return ProviderError(status, {"error": {"code": status, "message": message, "status": code}}, dict(headers or {}))
+
+
 def deepseek_error(message: str, status: int = 400) -> ProviderError:
     """An error as DeepSeek words it: type and code both ``invalid_request_error``."""
     return openai_error(status, message, code="invalid_request_error")
@@ -164,6 +219,8 @@ def status_error(provider: Provider, status: int, model: str, retry_after: float
     if provider == "anthropic":
         type_, message = ANTHROPIC_STATUS.get(status, ("api_error", "Internal server error"))
         return anthropic_error(status, message, type_=type_, headers=headers)
+    if provider == "gemini":
+        return gemini_error(status, GEMINI_STATUS.get(status, GEMINI_STATUS[500])[1], headers)
     if provider == "deepseek":
         text = DEEPSEEK_STATUS_TEXT.get(status, "Server Error")
         return openai_error(status, text, type_="server_error", headers=headers)
@@ -176,6 +233,8 @@ def custom_error(provider: Provider, status: int, message: str, retry_after: flo
     if provider == "anthropic":
         type_ = ANTHROPIC_STATUS.get(status, ("api_error", ""))[0]
         return anthropic_error(status, message, type_=type_, headers=headers)
+    if provider == "gemini":
+        return gemini_error(status, message, headers)
     type_ = "invalid_request_error" if status < 500 else "server_error"
     return openai_error(status, message, type_=type_, headers=headers)
 
@@ -198,6 +257,8 @@ def bad_json_error(provider: Provider) -> ProviderError:
     """The provider's answer to a body that is not JSON."""
     if provider == "anthropic":
         return anthropic_error(400, ANTHROPIC_BAD_JSON)
+    if provider == "gemini":
+        return gemini_error(400, GEMINI_BAD_JSON)
     return openai_error(400, OPENAI_BAD_JSON)
 
 

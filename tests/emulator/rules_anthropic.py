@@ -1,7 +1,14 @@
-"""Request rules of the Anthropic Messages API: thinking blocks, signatures, tool results."""
+"""Request rules of the Anthropic Messages API: thinking per turn, signatures, tool choice, tool results.
+
+A *turn* starts after the last user message that is not only tool results; its assistant messages (a tool
+loop) share one thinking configuration. Manual thinking (``enabled``) needs the turn's first assistant
+message to start with a thinking block; adaptive thinking does not (Claude may skip thinking there); with
+thinking off, no assistant message of the turn may hold a thinking block.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from . import errors
@@ -10,22 +17,48 @@ from .signing import Signer
 
 JSON = dict[str, Any]
 THINKING_TYPES = ("thinking", "redacted_thinking")
+INTERLEAVED_BETA = "interleaved-thinking-2025-05-14"
+FORCING_TOOL_CHOICES = ("any", "tool")
+
+
+def thinking_type(body: JSON) -> str | None:
+    """The request's ``thinking.type`` (``enabled``, ``adaptive``, ``disabled``), None without one."""
+    thinking = body.get("thinking")
+    return str(thinking.get("type")) if isinstance(thinking, dict) else None
 
 
 def thinking_enabled(body: JSON) -> bool:
     """True when the request turns extended thinking on (``enabled`` or ``adaptive``)."""
-    thinking = body.get("thinking")
-    return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
+    return thinking_type(body) in ("enabled", "adaptive")
 
 
 def check(body: JSON, signer: Signer) -> ProviderError | None:
     """The first rule the request breaks, worded as Anthropic words it."""
     messages = _messages(body)
-    if thinking_enabled(body):
-        problem = _check_signatures(messages, signer) or _check_final_assistant(messages)
-        if problem is not None:
-            return problem
-    return _check_tool_results(messages)
+    return _check_forced_tool(body) or _check_thinking(body, messages, signer) or _check_tool_results(messages)
+
+
+def check_headers(body: JSON, headers: Mapping[str, str]) -> ProviderError | None:
+    """Rules that depend on the request's headers: ``budget_tokens`` below ``max_tokens`` unless interleaved."""
+    thinking = body.get("thinking")
+    if thinking_type(body) != "enabled" or not isinstance(thinking, dict):
+        return None
+    budget, max_tokens = thinking.get("budget_tokens"), body.get("max_tokens")
+    if not isinstance(budget, int) or not isinstance(max_tokens, int) or budget < max_tokens:
+        return None
+    if INTERLEAVED_BETA in {b.strip() for b in headers.get("anthropic-beta", "").split(",")}:
+        return None
+    return errors.anthropic_error(400, errors.MAX_TOKENS_NOT_ABOVE_BUDGET)
+
+
+def turn_assistants(messages: list[JSON]) -> list[int]:
+    """Indexes of the assistant messages of the turn in progress (after the last user message that is
+    not only tool results)."""
+    start = 0
+    for index, message in enumerate(messages):
+        if message.get("role") == "user" and not _only_tool_results(message):
+            start = index + 1
+    return [i for i in range(start, len(messages)) if messages[i].get("role") == "assistant"]
 
 
 def blocks(message: JSON) -> list[JSON]:
@@ -54,16 +87,45 @@ def _check_block(block: JSON, signer: Signer) -> str | None:
     return None
 
 
-def _check_final_assistant(messages: list[JSON]) -> ProviderError | None:
-    assistants = [i for i, m in enumerate(messages) if m.get("role") == "assistant"]
-    if not assistants:
+def _check_thinking(body: JSON, messages: list[JSON], signer: Signer) -> ProviderError | None:
+    kind = thinking_type(body)
+    if kind == "enabled":
+        return _check_signatures(messages, signer) or _check_turn_starts_with_thinking(messages)
+    if kind == "adaptive":
+        return _check_signatures(messages, signer)
+    return _check_turn_without_thinking(messages)
+
+
+def _check_turn_starts_with_thinking(messages: list[JSON]) -> ProviderError | None:
+    """Manual thinking: the turn's first assistant message, when it uses tools, starts with thinking."""
+    turn = turn_assistants(messages)
+    if not turn:
         return None
-    index = assistants[-1]
-    content = blocks(messages[index])
+    content = blocks(messages[turn[0]])
     if not any(b.get("type") == "tool_use" for b in content) or content[0].get("type") in THINKING_TYPES:
         return None
-    text = errors.FINAL_ASSISTANT_NEEDS_THINKING.format(index=index, found=content[0].get("type"))
+    text = errors.FINAL_ASSISTANT_NEEDS_THINKING.format(index=turn[0], found=content[0].get("type"))
     return errors.anthropic_error(400, text)
+
+
+def _check_turn_without_thinking(messages: list[JSON]) -> ProviderError | None:
+    """Thinking off: no assistant message of the turn in progress holds a thinking block."""
+    for index in turn_assistants(messages):
+        for position, block in enumerate(blocks(messages[index])):
+            if block.get("type") in THINKING_TYPES:
+                text = errors.THINKING_DISABLED_IN_TURN.format(index=index, block=position)
+                return errors.anthropic_error(400, text)
+    return None
+
+
+def _check_forced_tool(body: JSON) -> ProviderError | None:
+    """Manual thinking refuses a ``tool_choice`` that forces tool use (adaptive thinking accepts it)."""
+    choice = body.get("tool_choice")
+    if thinking_type(body) != "enabled" or not isinstance(choice, dict):
+        return None
+    if choice.get("type") not in FORCING_TOOL_CHOICES:
+        return None
+    return errors.anthropic_error(400, errors.THINKING_WITH_FORCED_TOOL)
 
 
 def _check_tool_results(messages: list[JSON]) -> ProviderError | None:
@@ -100,3 +162,12 @@ def _check_unanswered_uses(messages: list[JSON]) -> ProviderError | None:
 def _messages(body: JSON) -> list[JSON]:
     messages = body.get("messages")
     return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+
+
+def _only_tool_results(message: JSON) -> bool:
+    content = blocks(message)
+    return (
+        isinstance(message.get("content"), list)
+        and bool(content)
+        and all(b.get("type") == "tool_result" for b in content)
+    )

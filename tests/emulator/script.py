@@ -57,6 +57,10 @@ class Reply:
             string is sent as ``data: <string>``.
         truncate_after: Stream requests: close the connection after this many events.
             Non-stream requests: close after sending half of the body.
+        think_tags: How plain chat servers inline ``reasoning``: ``"leading"``
+            ``<think>r</think>text``; ``"orphan"`` ``r</think>text``, as a server without a
+            reasoning parser sends it for a model whose template opens ``<think>`` in the prompt
+            (R1 distills, QwQ); streamed, the close tag is cut between two chunks.
     """
 
     text: str | None = None
@@ -69,6 +73,7 @@ class Reply:
     raw: JSON | None = None
     raw_events: Sequence[JSON | str] | None = None
     truncate_after: int | None = None
+    think_tags: Literal["leading", "orphan"] = "leading"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ JSON = dict[str, Any]
 
 
 class Emulator:
-    """Loopback OpenAI / DeepSeek / Anthropic emulator.
+    """Loopback OpenAI / DeepSeek / Anthropic / Gemini emulator.
 
     Use as a context manager (``with Emulator() as emu:``) or ``start()``/``stop()``.
     ``base_url`` (``http://127.0.0.1:<port>/v1``) goes to ``openai.OpenAI(base_url=...)``;

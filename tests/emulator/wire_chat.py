@@ -76,7 +76,8 @@ class ChatWire:
     def _content(self, reply: Reply, has_calls: bool) -> str | None:
         text = reply.text
         if self.mode == "plain-chat" and reply.reasoning is not None:
-            text = f"<think>{reply.reasoning}</think>{text or ''}"
+            opening = "" if reply.think_tags == "orphan" else "<think>"
+            text = f"{opening}{reply.reasoning}</think>{text or ''}"
         if text is None:
             return None if has_calls else ""
         return text
@@ -104,13 +105,20 @@ class ChatWire:
         content = self._content(choice.reply, bool(choice.calls))
         if content:
             extra: JSON = {"reasoning_content": None} if thinking else {}
-            deltas += [{"content": p, **extra} for p in self._split(content)]
+            deltas += [{"content": p, **extra} for p in self._content_pieces(choice.reply, content)]
         for position, call in enumerate(choice.calls):
             deltas += _call_deltas(position, call, self._split(call.arguments))
         return deltas
 
     def _split(self, text: str) -> list[str]:
         return common.split(text, self.chunk_chars)
+
+    def _content_pieces(self, reply: Reply, content: str) -> list[str]:
+        """The content's chunks; an orphan ``</think>`` is cut in two (``</th`` ends a chunk)."""
+        if self.mode != "plain-chat" or reply.reasoning is None or reply.think_tags != "orphan":
+            return self._split(content)
+        cut = len(reply.reasoning) + len("</th")
+        return self._split(content[:cut]) + self._split(content[cut:])
 
     def _usage(self, counts: Counts) -> JSON:
         usage: JSON = {

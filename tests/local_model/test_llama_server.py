@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 from openai import OpenAI
 
+from agentkit.exceptions import MissingExtra
 from agentkit.models import _llama_server as ls
 from agentkit.models._llama_server import LlamaServer, LocalModelError, check_gguf
 
@@ -126,11 +127,11 @@ def test_find_smollm2_finds_a_file_without_importing(monkeypatch: pytest.MonkeyP
 def test_start_without_xllamacpp(monkeypatch: pytest.MonkeyPatch, fake_gguf: Path) -> None:
     monkeypatch.setitem(sys.modules, "xllamacpp", None)  # makes `import xllamacpp` raise ImportError
     server = LlamaServer(fake_gguf)
-    with pytest.raises(LocalModelError) as info:
+    with pytest.raises(MissingExtra) as info:
         server.start()
     assert str(info.value) == (
-        "the local model server needs the xllamacpp wheel, which is not installed; "
-        "install it with: pip install xllamacpp==2026.10.11549"
+        "The local model server (LlamaServer) needs the optional dependency 'xllamacpp', "
+        "which is not installed. Install it with: pip install 'agentkit[local]'"
     )
     assert not server.started
 

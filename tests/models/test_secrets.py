@@ -25,7 +25,8 @@ from tests.models._helpers import opened
 
 OPENAI_KEY = "sk-openai-key-that-must-stay-with-openai-0001"
 HELLO: list[ModelRequest | ModelResponse] = [ModelRequest(parts=[UserPart(content="Say hello.")])]
-NAMED = sorted(name for name in KNOWN_SERVERS if name != "openai")
+NAMED = sorted(name for name, server in KNOWN_SERVERS.items() if name != "openai" and server.key_required)
+"""Hosted providers; the local servers (Ollama, vLLM) need no key: tests/core/test_model_strings.py."""
 
 
 @pytest.fixture(autouse=True)

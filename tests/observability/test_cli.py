@@ -280,7 +280,10 @@ def test_a_failing_run_exits_1_with_the_error() -> None:
         (
             ["run", "hi", "-m", "gpt-5"],
             "error: Unknown model 'gpt-5': the part before ':' must be one of \"openai:<model>\", "
-            '"openai-chat:<model>", "litellm:<provider/model>", "local", "local:<path.gguf>".\n',
+            '"openai-chat:<model>", "anthropic:<model>", "gemini:<model>", "deepseek:<model>", '
+            '"openrouter:<vendor/model>", "groq:<model>", "moonshot:<model>", "together:<model>", '
+            '"fireworks:<model>", "xai:<model>", "ollama:<model>", "vllm:<model>", "litellm:<provider/model>", '
+            '"local", "local:<path.gguf>".\n',
         ),
         (
             ["run", "hi", "-m", f"{APP}:not_a_model"],
@@ -317,7 +320,10 @@ def test_a_model_import_path_that_does_not_resolve_explains_both_readings() -> N
     assert result.stderr.splitlines() == [
         "error: --model 'nowhere.models:fast' is neither a model string nor an importable module:attribute.",
         "  As a model string: Unknown model 'nowhere.models:fast': the part before ':' must be one of "
-        '"openai:<model>", "openai-chat:<model>", "litellm:<provider/model>", "local", "local:<path.gguf>".',
+        '"openai:<model>", "openai-chat:<model>", "anthropic:<model>", "gemini:<model>", "deepseek:<model>", '
+        '"openrouter:<vendor/model>", "groq:<model>", "moonshot:<model>", "together:<model>", '
+        '"fireworks:<model>", "xai:<model>", "ollama:<model>", "vllm:<model>", "litellm:<provider/model>", '
+        '"local", "local:<path.gguf>".',
         "  As an import: --model 'nowhere.models:fast': cannot import module 'nowhere.models' "
         "(No module named 'nowhere').",
     ]

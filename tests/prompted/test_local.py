@@ -21,7 +21,7 @@ import pytest
 
 from agentkit import Agent, Budget, ModelSettings
 from agentkit.events import FinalResultEvent, TextDelta, ToolCallDelta
-from agentkit.exceptions import UserError
+from agentkit.exceptions import MissingExtra, UserError
 from agentkit.messages import ModelRequest, SystemPart, ToolCall, ToolResult, UserPart
 from agentkit.models import infer_model
 from agentkit.models._llama_server import LlamaServer, LocalModelError, shared_server
@@ -92,11 +92,11 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_without_xllamacpp(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "xllamacpp", None)
-    with pytest.raises(LocalModelError) as info:
+    with pytest.raises(MissingExtra) as info:
         LocalModel()
     assert str(info.value) == (
-        "the local model needs the xllamacpp wheel, which is not installed; install it with: "
-        "pip install xllamacpp==2026.10.11549 (or pip install 'agentkit[local]')"
+        "The local model ('local' model strings, LocalModel) needs the optional dependency 'xllamacpp', "
+        "which is not installed. Install it with: pip install 'agentkit[local]'"
     )
 
 

@@ -25,20 +25,26 @@ from collections.abc import Iterable, Mapping
 from contextlib import AsyncExitStack
 from typing import Any
 
-from mcp import Client, StdioServerParameters
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
-from mcp_types import (
-    AudioContent,
-    CallToolResult,
-    ContentBlock,
-    EmbeddedResource,
-    ImageContent,
-    ResourceLink,
-    TextContent,
-    TextResourceContents,
-)
-from mcp_types import Tool as MCPTool
+from agentkit._extras import require
+
+try:
+    from mcp import Client, StdioServerParameters
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+    from mcp_types import (
+        AudioContent,
+        CallToolResult,
+        ContentBlock,
+        EmbeddedResource,
+        ImageContent,
+        ResourceLink,
+        TextContent,
+        TextResourceContents,
+    )
+    from mcp_types import Tool as MCPTool
+except ImportError:
+    require("mcp", "mcp", "agentkit_tools.mcp (tools from MCP servers)")  # names the extra if mcp is missing
+    raise
 
 from agentkit.tools import SideEffect, Tool
 from agentkit_tools._errors import ToolPackError
