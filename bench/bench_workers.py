@@ -35,7 +35,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +53,10 @@ if TYPE_CHECKING:
 
 from agentkit import Agent, ModelRequest, ToolResult, UserPart, tool  # noqa: E402
 from agentkit.testing import FunctionModel, RecordedRequest, call, text  # noqa: E402
+
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from tests.background.postgres import fresh_database  # noqa: E402
 
 
 async def _answer(messages: list[Any], info: RecordedRequest) -> Any:
@@ -220,24 +223,6 @@ def in_process_ms_per_step(turns: int, runs: int = 50) -> float:
     return statistics.median(asyncio.run(many()))
 
 
-@contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    import sqlalchemy as sa
-
-    from agentkit.background.engine import create_engine
-
-    name = f"agentkit_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, pool_size=1)
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 def print_table(rows: list[Row], turns: int, sequential: float, in_process: float, sequential_turns: int) -> None:
     overhead = sequential - in_process
     print(
@@ -289,12 +274,12 @@ def main() -> int:
             print("skipped: no PostgreSQL (install the postgresql package, or pass --db postgresql://...)")
             return 0
         return _reexec_under_postgres()
-    with fresh_database(server) as url:
+    with fresh_database(server, "agentkit_bench") as url:
         sequential = one_at_a_time(url, args.sequential_runs, SEQUENTIAL_TURNS)
     print(f"one at a time: {sequential:.2f} ms per step", flush=True)
     rows = []
     for workers in args.workers:
-        with fresh_database(server) as url:
+        with fresh_database(server, "agentkit_bench") as url:
             rows.append(measure(url, workers, args.runs, args.turns))
         print(f"{workers} worker(s): {rows[-1].runs_per_s:.1f} runs/s", flush=True)
     in_process = in_process_ms_per_step(SEQUENTIAL_TURNS)

@@ -45,8 +45,6 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +56,7 @@ from agentkit.background import DurableConfig, RunStore, shutdown, start_run  # 
 from agentkit.background.status import RunState, RunStatus  # noqa: E402
 from agentkit.background.worker import READY_LINE  # noqa: E402
 from tests.background import bg_agents  # noqa: E402
+from tests.background.postgres import fresh_database  # noqa: E402
 
 AGENT_REF = "tests.background.bg_agents:writer"
 POSTGRES_ENV = "AGENTKIT_TEST_POSTGRES_URL"
@@ -435,25 +434,6 @@ def run_check(db_url: str, settings: Settings) -> Report:
         return dep.report
 
 
-@contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """A new database on ``server_url``'s server, dropped afterwards."""
-    import sqlalchemy as sa
-
-    from agentkit.background.engine import create_engine
-
-    name = f"agentkit_check_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, pool_size=1)
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings(
         runs=args.runs,
@@ -487,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.db:
         report = run_check(args.db, settings)
     elif os.environ.get(POSTGRES_ENV):
-        with fresh_database(os.environ[POSTGRES_ENV]) as url:
+        with fresh_database(os.environ[POSTGRES_ENV], "agentkit_check") as url:
             report = run_check(url, settings)
     else:
         print("error: no database: pass --db postgresql://... or run under scripts/with_postgres.sh", file=sys.stderr)

@@ -5,32 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.background.postgres import fresh_database
+
 POSTGRES_ENV = "AGENTKIT_TEST_POSTGRES_URL"
 DATABASES = ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres])]
-
-
-@contextlib.contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    import sqlalchemy as sa
-
-    from agentkit.background.engine import create_engine
-
-    name = f"agentkit_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, pool_size=1)
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 @contextlib.contextmanager
@@ -42,7 +25,7 @@ def database(kind: str, directory: Path) -> Iterator[str]:
     server = os.environ.get(POSTGRES_ENV)
     if not server:
         pytest.skip(f"set {POSTGRES_ENV}=postgresql://user@127.0.0.1:port/postgres to run the PostgreSQL variant")
-    with _postgres_database(server) as url:
+    with fresh_database(server) as url:
         yield url
 
 
