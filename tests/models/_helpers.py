@@ -110,3 +110,22 @@ def reasoning_parts(messages: list[ModelRequest | ModelResponse]) -> list[Reason
 
 def args(text: str) -> Any:
     return json.loads(text)
+
+
+# --- chat messages as a client sends them ---------------------------------------------------------
+
+
+def assistant_call(call_id: str, city: str, **reasoning: str) -> dict[str, object]:
+    """An assistant message calling get_weather(city), with optional reasoning fields."""
+    function = {"name": "get_weather", "arguments": f'{{"city": "{city}"}}'}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": call_id, "type": "function", "function": function}],
+        **reasoning,
+    }
+
+
+def tool_message(call_id: str, content: str) -> dict[str, object]:
+    """The tool message answering ``call_id``."""
+    return {"role": "tool", "tool_call_id": call_id, "content": content}

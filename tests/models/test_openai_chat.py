@@ -14,7 +14,15 @@ from agentkit.tools import ToolDefinition
 from tests.emulator import Emulator, Reply
 from tests.emulator import ToolCall as Call
 from tests.emulator import Usage as EmuUsage
-from tests.models._helpers import WEATHER_SCHEMA, deepseek_model, opened, plain_chat_model, weather_agent
+from tests.models._helpers import (
+    WEATHER_SCHEMA,
+    assistant_call,
+    deepseek_model,
+    opened,
+    plain_chat_model,
+    tool_message,
+    weather_agent,
+)
 
 TOOL = {
     "type": "function",
@@ -27,20 +35,6 @@ THREE_TURNS = (
 )
 SYSTEM = {"role": "system", "content": "You compare the weather."}
 USER = {"role": "user", "content": "Paris or Rome?"}
-
-
-def assistant_call(call_id: str, city: str, **reasoning: str) -> dict[str, object]:
-    function = {"name": "get_weather", "arguments": f'{{"city": "{city}"}}'}
-    return {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [{"id": call_id, "type": "function", "function": function}],
-        **reasoning,
-    }
-
-
-def tool_message(call_id: str, content: str) -> dict[str, object]:
-    return {"role": "tool", "tool_call_id": call_id, "content": content}
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["request", "stream"])

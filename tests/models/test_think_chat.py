@@ -18,7 +18,7 @@ from agentkit.models.base import ModelStreamEvent, RequestParams, ResponseDone
 from agentkit.models.openai_chat import OpenAIChatModel
 from tests.emulator import Emulator, Reply
 from tests.emulator import ToolCall as Call
-from tests.models._helpers import opened, weather_agent
+from tests.models._helpers import assistant_call, opened, tool_message, weather_agent
 
 R1 = "deepseek-r1-distill-qwen-7b"
 ORPHAN_TURNS = (
@@ -41,19 +41,6 @@ def chat_model(emu: Emulator, name: str = R1, **options: Any) -> OpenAIChatModel
 
 def ask(text: str) -> list[ModelRequest | ModelResponse]:
     return [ModelRequest(parts=[UserPart(content=text)])]
-
-
-def assistant_call(call_id: str, city: str) -> dict[str, object]:
-    function = {"name": "get_weather", "arguments": f'{{"city": "{city}"}}'}
-    return {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [{"id": call_id, "type": "function", "function": function}],
-    }
-
-
-def tool_message(call_id: str, content: str) -> dict[str, object]:
-    return {"role": "tool", "tool_call_id": call_id, "content": content}
 
 
 def test_emulator_sends_orphan_close_cut_between_chunks(emulator: Emulator) -> None:
