@@ -2,7 +2,8 @@
 
 ``agentkit_events``: the append-only event log of each run, keyed by (run id, sequence number) so a
 replayed run that re-emits an event writes nothing. ``agentkit_executors``: worker heartbeats, used to
-recover the runs of a worker that died.
+recover the runs of a worker that died. ``agentkit_foreground_runs``: runs of ``agentkit run --save``,
+listed by ``agentkit runs ls`` beside the background runs (:mod:`agentkit.background.foreground`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ class Tables:
             sa.Column("app_version", sa.Text, nullable=False),
             sa.Column("started_at", sa.Float, nullable=False),
             sa.Column("heartbeat_at", sa.Float, nullable=False),
+        )
+        self.foreground = sa.Table(
+            "agentkit_foreground_runs",
+            self.metadata,
+            sa.Column("run_id", sa.Text, primary_key=True),
+            sa.Column("title", sa.Text, nullable=False),
+            sa.Column("state", sa.Text, nullable=False),
+            sa.Column("model", sa.Text, nullable=False),
+            sa.Column("saved_path", sa.Text, nullable=False),
+            sa.Column("error", sa.Text, nullable=True),
+            sa.Column("created_at", sa.Float, nullable=False),
+            sa.Column("updated_at", sa.Float, nullable=False),
         )
 
 

@@ -56,6 +56,7 @@ from agentkit.models._openai_common import (
 from agentkit.models._pricing import cost_usd, price_entry
 from agentkit.models._retry import RetryPolicy
 from agentkit.models._sdk_body import sdk_kwargs
+from agentkit.models._wire_ids import RESPONSES_CALL_ID_LIMIT, fit_call_id
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
 from agentkit.models.profiles import ModelProfile, fit_settings, profile_for
 from agentkit.settings import ModelSettings
@@ -270,9 +271,9 @@ def _request_item(part: SystemPart | UserPart | ToolResult | RetryPrompt) -> JSO
     if isinstance(part, UserPart):
         return {"role": "user", "content": part.content}
     if isinstance(part, ToolResult):
-        return {"type": "function_call_output", "call_id": part.call_id, "output": part.content_text()}
+        return {"type": "function_call_output", "call_id": _wire_id(part.call_id), "output": part.content_text()}
     if part.call_id is not None:
-        return {"type": "function_call_output", "call_id": part.call_id, "output": part.content}
+        return {"type": "function_call_output", "call_id": _wire_id(part.call_id), "output": part.content}
     return {"role": "user", "content": part.content}
 
 
@@ -324,8 +325,12 @@ def _assistant_message(texts: list[str], message_id: str | None) -> JSON:
     return {"type": "message", "id": message_id, "role": "assistant", "status": "completed", "content": content}
 
 
+def _wire_id(call_id: str) -> str:
+    return fit_call_id(call_id, RESPONSES_CALL_ID_LIMIT)
+
+
 def _function_call(call: ToolCall, keep_id: bool) -> JSON:
-    item: JSON = {"type": "function_call", "call_id": call.id, "name": call.name, "arguments": call.arguments}
+    item: JSON = {"type": "function_call", "call_id": _wire_id(call.id), "name": call.name, "arguments": call.arguments}
     if keep_id and call.provider_id is not None:
         item["id"] = call.provider_id
     return item

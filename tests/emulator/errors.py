@@ -36,6 +36,12 @@ ENCRYPTED_NOT_VERIFIED = "The encrypted content {abbreviated} could not be verif
 NO_TOOL_OUTPUT = "No tool output found for function call {call_id}."
 # continuedev/continue#10092, microsoft/vscode#320060 (400, param "input").
 NO_TOOL_CALL = "No tool call found for function call output with call_id {call_id}."
+# AnswerDotAI/fastllm#45, decolua/9router#393 (400, code "string_above_max_length", param "input[N].call_id").
+CALL_ID_TOO_LONG = (
+    "Invalid 'input[{index}].call_id': string too long. Expected a string with maximum length {limit}, "
+    "but got a string with length {length} instead."
+)
+RESPONSES_CALL_ID_LIMIT = 64
 
 # --- OpenAI Chat Completions ---------------------------------------------------------
 # BerriAI/litellm#10083, sdcb/chats#132 (400, param "messages.[57].role", code null).

@@ -91,7 +91,17 @@ def check(items: list[JSON], store: bool, state: ResponsesState, signer: Signer)
             problem = _check_needs_reasoning(items, index, state)
         if problem is not None:
             return problem
-    return _check_tool_pairs(items)
+    return _check_call_id_lengths(items) or _check_tool_pairs(items)
+
+
+def _check_call_id_lengths(items: list[JSON]) -> ProviderError | None:
+    limit = errors.RESPONSES_CALL_ID_LIMIT
+    for index, item in enumerate(items):
+        call_id = item.get("call_id")
+        if isinstance(call_id, str) and len(call_id) > limit:
+            message = errors.CALL_ID_TOO_LONG.format(index=index, limit=limit, length=len(call_id))
+            return errors.openai_error(400, message, param=f"input[{index}].call_id", code="string_above_max_length")
+    return None
 
 
 def _check_reasoning(

@@ -240,6 +240,46 @@ async def test_reasoning_state_of_another_provider_is_never_sent(emulator: Emula
     ]
 
 
+LONG_ID = "call_" + "x" * 95  # 100 characters, as some gateways and stored histories carry
+
+
+async def test_the_emulator_refuses_a_call_id_over_64_characters(emulator: Emulator) -> None:
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=emulator.base_url, api_key="sk-test", max_retries=0)
+    items = [
+        {"role": "user", "content": "Weather?"},
+        {"type": "function_call", "call_id": LONG_ID, "name": "get_weather", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": LONG_ID, "output": "sunny"},
+    ]
+    with pytest.raises(openai.BadRequestError) as info:
+        await client.responses.create(model="o4-mini", input=items)  # type: ignore[arg-type]
+    await client.close()
+    assert info.value.body == {
+        "message": "Invalid 'input[1].call_id': string too long. Expected a string with maximum length 64, "
+        "but got a string with length 100 instead.",
+        "type": "invalid_request_error",
+        "param": "input[1].call_id",
+        "code": "string_above_max_length",
+    }
+
+
+async def test_a_call_id_too_long_for_responses_goes_as_a_stable_short_id(emulator: Emulator) -> None:
+    foreign = ModelResponse(
+        parts=[ToolCall(id=LONG_ID, name="get_weather", arguments='{"city": "Paris"}')], provider="gateway"
+    )
+    emulator.script(Reply(text="Sunny."), Reply(text="Still sunny."))
+    model = responses_model(emulator)
+    history = _history_with(foreign)
+    for _ in range(2):
+        answer = await model.request(history, ModelSettings(), RequestParams())
+    assert answer.text == "Still sunny."
+    sent = [item["call_id"] for item in emulator.last_body["input"][1:]]
+    assert sent == [sent[0], sent[0]] and len(sent[0]) == 45 and sent[0].startswith("call_")
+    assert [b["input"][1]["call_id"] for b in emulator.bodies("/v1/responses")] == [sent[0], sent[0]]
+    assert history[1].parts[0].id == LONG_ID  # type: ignore[union-attr]  # the history keeps the original
+
+
 async def test_usage_maps_reasoning_and_cached_tokens_and_costs_from_the_price_table(emulator: Emulator) -> None:
     emulator.script(
         Reply(text="4", usage=EmuUsage(input_tokens=1000, output_tokens=600, reasoning_tokens=500, cached_tokens=200))
