@@ -18,3 +18,10 @@ os.environ.setdefault("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
 def _no_internet() -> Iterator[None]:
     with block_network():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _own_agentkit_home(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Run databases, sessions and saved-run listings go to a fresh directory, never ``~/.agentkit``."""
+    monkeypatch.setenv("AGENTKIT_HOME", str(tmp_path_factory.mktemp("agentkit-home")))
+    monkeypatch.delenv("AGENTKIT_DB", raising=False)

@@ -79,6 +79,15 @@ def run(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the answer.")] = False,
     run_id: Annotated[str | None, typer.Option("--run-id", help="Use this run id instead of a random one.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="AGENTKIT_DB",
+            help="Run database where --save also lists the run for 'agentkit runs ls' "
+            "(default: ~/.agentkit/runs.sqlite).",
+        ),
+    ] = None,
 ) -> None:
     """Run a task and watch it: steps, tool calls, tokens and cost as they happen. The answer goes to stdout."""
     spec = RunSpec(
@@ -97,7 +106,7 @@ def run(
         built_agent, options = build(spec)
     except (CliInputError, UserError) as exc:
         raise _usage_error(exc) from None
-    code = run_task(task, built_agent, options, json_output=json_output, quiet=quiet, save=save)
+    code = run_task(task, built_agent, options, json_output=json_output, quiet=quiet, save=save, db=db)
     if code:
         raise typer.Exit(code)
 

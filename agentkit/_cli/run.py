@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from agentkit._cli.loading import CliInputError, load_agent, load_model, load_tool
 from agentkit._cli.records import error_record, event_record, result_record, save_run
 from agentkit._cli.reporters import ConsoleReporter, JsonReporter, Reporter
+from agentkit._cli.saved_runs import SavedRunListing, list_saved_run
 from agentkit.agent import Agent, RunOptions
 from agentkit.events import AgentEvent
 from agentkit.exceptions import AgentkitError
@@ -88,9 +90,11 @@ def run_task(
     quiet: bool = False,
     save: Path | None = None,
     reporter: Reporter | None = None,
+    db: str | None = None,
 ) -> int:
-    """Run ``task``, report it (on ``reporter``, by default the console or JSON lines), save it if asked;
-    returns the exit code."""
+    """Run ``task``, report it (on ``reporter``, by default the console or JSON lines), save it if asked
+    (and list it in the run database ``db`` for ``agentkit runs ls``); returns the exit code."""
+    started_at = time.time()
     if reporter is None:
         reporter = JsonReporter() if json_output else ConsoleReporter(quiet=quiet)
     records: list[dict[str, Any]] = []
@@ -112,6 +116,15 @@ def run_task(
             done = result_record(result) if result is not None else None
             failure = error_record(error) if error is not None else None
             save_run(save, options.run_id or "", records, done, failure)
+    if result is None and error is None:
+        error = RuntimeError("the run ended without a result")
+    code = _report(reporter, result, error)
+    if save is not None:
+        list_saved_run(SavedRunListing(options.run_id or "", task, save, db, started_at), records, error)
+    return code
+
+
+def _report(reporter: Reporter, result: AgentResult[Any] | None, error: BaseException | None) -> int:
     if error is not None or result is None:
         reporter.failed(error or RuntimeError("the run ended without a result"))
         return EXIT_INTERRUPTED if isinstance(error, KeyboardInterrupt) else EXIT_FAILED

@@ -15,6 +15,7 @@ import typer
 from agentkit.background.approvals import PendingApproval
 from agentkit.background.config import DEFAULT_QUEUE, DurableConfig, default_system_db_url
 from agentkit.background.errors import BackgroundError
+from agentkit.background.foreground import FOREGROUND, ForegroundRun, find_foreground_run, list_foreground_runs
 from agentkit.background.status import RunState, RunStatus
 from agentkit.background.store import RunStore
 
@@ -71,14 +72,18 @@ def ls(
 ) -> None:
     """List runs, newest first."""
     with _opened(db, version) as store:
-        runs = store.list(state=state, limit=limit)
+        runs: list[RunStatus | ForegroundRun] = [*store.list(state=state, limit=limit)]
         stuck = {run.id for run in store.stuck_runs()}
+        runs += list_foreground_runs(store.config.system_db_url, state=state, limit=limit)
+    runs.sort(key=lambda run: run.created_at or 0.0, reverse=True)
     typer.echo(f"{'ID':<38}{'STATE':<11}{'UPDATED':<21}{'WORKER':<24}TITLE")
-    for run in runs:
-        flag = "  [other version: no worker of this version runs it]" if run.id in stuck else ""
-        typer.echo(
-            f"{run.id:<38}{run.state.value:<11}{_time(run.updated_at):<21}{run.executor_id or '-':<24}{run.title}{flag}"
-        )
+    for run in runs[:limit]:
+        if isinstance(run, ForegroundRun):
+            worker, flag = FOREGROUND, f"  [saved: {run.saved_path}]"
+        else:
+            worker = run.executor_id or "-"
+            flag = "  [other version: no worker of this version runs it]" if run.id in stuck else ""
+        typer.echo(f"{run.id:<38}{run.state.value:<11}{_time(run.updated_at):<21}{worker:<24}{run.title}{flag}")
 
 
 def _show_status(run: RunStatus) -> None:
@@ -101,6 +106,23 @@ def _show_status(run: RunStatus) -> None:
             typer.echo(f"  {request.call_id}  {request.tool}  {request.arguments}")
 
 
+def _show_foreground(run: ForegroundRun) -> None:
+    for label, value in (
+        ("id", run.id),
+        ("state", run.state.value),
+        ("title", run.title),
+        ("runner", f"{FOREGROUND} (agentkit run --save)"),
+        ("model", run.model),
+        ("created", _time(run.created_at)),
+        ("updated", _time(run.updated_at)),
+        ("saved", run.saved_path),
+    ):
+        typer.echo(f"{label + ':':<9}{value}")
+    if run.error:
+        typer.echo(f"error:   {run.error}")
+    typer.echo(f"'agentkit view {run.saved_path}' shows the whole run.")
+
+
 @runs_app.command("show")
 def show(
     run_id: Annotated[str, typer.Argument(help="The run id.")],
@@ -109,6 +131,10 @@ def show(
 ) -> None:
     """Show a run: its status, finished steps and (with --events) its event log."""
     with _opened(db) as store:
+        saved = find_foreground_run(store.config.system_db_url, run_id)
+        if saved is not None:
+            _show_foreground(saved)
+            return
         _show_status(store.status(run_id))
         typer.echo("steps:")
         for step in store.steps(run_id):
