@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from agentkit.background.errors import RunnerNotFound
@@ -61,13 +62,7 @@ def import_object(path: str, *, what: str) -> Any:
     module_name, _, attr_path = path.partition(":")
     if not module_name or not attr_path:
         raise RunnerNotFound(f"The {what} {path!r} is not of the form 'package.module:name'; fix the run spec.")
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise RunnerNotFound(
-            f"Can't import module {module_name!r} of the {what} {path!r} ({exc}); "
-            "install it or add its directory to PYTHONPATH of the worker."
-        ) from exc
+    target: Any = import_module(module_name, what=what, path=path)
     for attr in attr_path.split("."):
         if not hasattr(target, attr):
             raise RunnerNotFound(
@@ -75,3 +70,14 @@ def import_object(path: str, *, what: str) -> Any:
             )
         target = getattr(target, attr)
     return target
+
+
+def import_module(module_name: str, *, what: str, path: str) -> ModuleType:
+    """Import ``module_name`` (named by the ``what`` ``path``), or say how to make it importable."""
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as exc:
+        raise RunnerNotFound(
+            f"Can't import module {module_name!r} of the {what} {path!r} ({exc}); "
+            "install it or add its directory to PYTHONPATH of the worker."
+        ) from exc

@@ -18,7 +18,7 @@ from typing import NoReturn
 from agentkit.background.backend import DurableBackend
 from agentkit.background.config import DEFAULT_QUEUE, DurableConfig, default_system_db_url, process_executor_id
 from agentkit.background.errors import RunDatabaseError, RunnerNotFound
-from agentkit.background.spec import import_object
+from agentkit.background.spec import import_module, import_object
 
 __all__ = ["main", "serve"]
 
@@ -65,7 +65,7 @@ def import_targets(targets: Sequence[str]) -> None:
 
     for target in targets:
         if ":" not in target:
-            import_object(f"{target}:__name__", what="module")
+            import_module(target, what="worker target", path=target)
             continue
         found = import_object(target, what="agent")
         if not isinstance(found, Agent):

@@ -173,3 +173,12 @@ def test_a_cancel_is_one_info_line_in_the_worker(tmp_path: Path) -> None:
     assert [line.split(" ", 1)[1] for line in lines] == [
         f"[    INFO] (agentkit.background) agentkit run {handle.id} was cancelled"
     ]
+
+
+def test_a_worker_target_module_that_cannot_be_imported_is_named() -> None:
+    with pytest.raises(RunnerNotFound) as info:
+        import_targets(["no_such_module_xyz"])
+    assert str(info.value) == (
+        "Can't import module 'no_such_module_xyz' of the worker target 'no_such_module_xyz' (No module named "
+        "'no_such_module_xyz'); install it or add its directory to PYTHONPATH of the worker."
+    )
