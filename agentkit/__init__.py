@@ -29,6 +29,15 @@ if TYPE_CHECKING:
         UnexpectedModelBehavior,
         UserError,
     )
+    from agentkit.guardrails import (
+        GuardrailError,
+        GuardrailResult,
+        GuardrailTripped,
+        InputGuardrail,
+        InputGuardrailTripped,
+        OutputGuardrail,
+        OutputGuardrailTripped,
+    )
     from agentkit.messages import (
         ModelRequest,
         ModelResponse,
@@ -60,6 +69,11 @@ _LAZY: dict[str, str] = {
     "BudgetExceeded": "agentkit.exceptions",
     "ContextPolicy": "agentkit.compaction",
     "ContextWindowExceeded": "agentkit.exceptions",
+    "GuardrailError": "agentkit.guardrails",
+    "GuardrailResult": "agentkit.guardrails",
+    "GuardrailTripped": "agentkit.guardrails",
+    "InputGuardrail": "agentkit.guardrails",
+    "InputGuardrailTripped": "agentkit.guardrails",
     "MissingExtra": "agentkit.exceptions",
     "ModelConnectionError": "agentkit.exceptions",
     "ModelHTTPError": "agentkit.exceptions",
@@ -70,6 +84,8 @@ _LAZY: dict[str, str] = {
     "ModelRetry": "agentkit.exceptions",
     "ModelStreamError": "agentkit.exceptions",
     "ModelSettings": "agentkit.settings",
+    "OutputGuardrail": "agentkit.guardrails",
+    "OutputGuardrailTripped": "agentkit.guardrails",
     "OutputValidationError": "agentkit.exceptions",
     "ReasoningPart": "agentkit.messages",
     "RetryPrompt": "agentkit.messages",
@@ -97,7 +113,7 @@ _LAZY: dict[str, str] = {
 
 
 _SUBMODULES = frozenset(
-    {"approval", "events", "messages", "models", "runs", "sessions", "strategies", "testing", "tracing"}
+    {"approval", "evals", "events", "messages", "models", "runs", "sessions", "strategies", "testing", "tracing"}
 )
 """Submodules reachable as attributes without an import (``agentkit.runs.get(run_id)``)."""
 
@@ -126,6 +142,11 @@ __all__ = [
     "BudgetExceeded",
     "ContextPolicy",
     "ContextWindowExceeded",
+    "GuardrailError",
+    "GuardrailResult",
+    "GuardrailTripped",
+    "InputGuardrail",
+    "InputGuardrailTripped",
     "MissingExtra",
     "ModelConnectionError",
     "ModelHTTPError",
@@ -136,6 +157,8 @@ __all__ = [
     "ModelRetry",
     "ModelSettings",
     "ModelStreamError",
+    "OutputGuardrail",
+    "OutputGuardrailTripped",
     "OutputValidationError",
     "ReasoningPart",
     "RetryPrompt",

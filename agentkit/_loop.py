@@ -64,6 +64,7 @@ __all__ = [
     "ModelCaller",
     "ModelRequestNode",
     "Node",
+    "OutputGuard",
     "RunConfig",
     "RunState",
     "ToolGuard",
@@ -80,6 +81,8 @@ ModelCaller = Callable[
 in a ``max_seconds`` budget, or ``None``) is applied by the caller itself, so durable runs record it."""
 OutputValidator = Callable[[RunContext[Any], Any], Any]
 """``(ctx, output) -> output`` (sync or async); raise ``ModelRetry`` to send the model back to work."""
+OutputGuard = Callable[[Any, "RunConfig[Any]", "RunState"], Awaitable[None]]
+"""``(output, config, state)``: checks a validated final answer; raises to stop the run (output guardrails)."""
 ToolGuard = Callable[[Tool[Any], ToolCall], str | None]
 """Returns ``None`` to allow a call, or the reason it is refused (strategies refuse mutating tools)."""
 
@@ -136,6 +139,8 @@ class RunConfig(Generic[OutputT]):
     tool_guard: ToolGuard | None = None
     approver: Approver | None = None
     output_validators: Sequence[OutputValidator] = ()
+    output_guard: OutputGuard | None = None
+    """Called after the output validators, before the run ends (see :mod:`agentkit.guardrails`)."""
     price: ModelPrice | None = None
     """The user's price for the model (``Agent(price=...)``); ``None``: the adapters' table price."""
     clock: Callable[[], float] | None = None
@@ -307,7 +312,7 @@ async def _final_answer(response: ModelResponse, limit: LimitName, config: RunCo
 
 
 async def _checked(output: Any, config: RunConfig[Any], state: RunState) -> Any:
-    """Run the user's output validators; a ``ModelRetry`` from one makes the answer invalid."""
+    """Run the user's output validators (a ``ModelRetry`` from one makes the answer invalid), then the guard."""
     for validator in config.output_validators:
         ctx = RunContext(deps=config.deps, run_id=config.run_id, usage=state.usage, messages=state.messages)
         try:
@@ -315,6 +320,8 @@ async def _checked(output: Any, config: RunConfig[Any], state: RunState) -> Any:
             output = await result if inspect.isawaitable(result) else result
         except ModelRetry as exc:
             raise OutputInvalid(exc.message) from exc
+    if config.output_guard is not None:
+        await config.output_guard(output, config, state)
     return output
 
 
@@ -447,6 +454,7 @@ async def _run_call(call: ToolCall, step: int, config: RunConfig[Any], state: Ru
     else:
         ctx = _context(call, step, config, state)
         outcome = await run_one(call, tool, ctx, config.invoke_tool, config.registry.names)
+        state.usage = state.usage + ctx.reported_usage  # what the call spent itself (a sub-agent's requests)
     return outcome
 
 
@@ -501,6 +509,8 @@ def _context(call: ToolCall, step: int, config: RunConfig[Any], state: RunState)
         retry=state.failures.get(call.name, 0),
         idempotency_key=f"{config.run_id}:{step}:{call.id}",
         time_left=_time_left(config, state, False),
+        budget=config.budget,
+        emit=config.emit,
     )
 
 

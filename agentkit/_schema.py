@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, get_args, get_origin
 
 from docstring_parser import parse as parse_docstring
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, PydanticUserError, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
 from agentkit.context import RunContext
@@ -58,14 +58,41 @@ def function_schema(func: Callable[..., Any], *, name: str, description: str | N
         if index == 0 and takes_ctx:
             continue
         _check_parameter(name, param, hints)
-        fields[param.name] = _field(param, hints.get(param.name, Any), param_docs.get(param.name))
-    args_model = create_model(
-        f"{name}_arguments",
-        __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=False),
-        **fields,
-    )
+        fields[param.name] = _field(param, hints[param.name], param_docs.get(param.name))
+    args_model, json_schema = _arguments_model(name, fields)
     text = description if description is not None else _description(doc)
-    return FunctionSchema(text, args_model, clean_schema(args_model.model_json_schema()), takes_ctx)
+    return FunctionSchema(text, args_model, json_schema, takes_ctx)
+
+
+def _arguments_model(tool_name: str, fields: dict[str, Any]) -> tuple[type[BaseModel], dict[str, Any]]:
+    """The pydantic model of the arguments and its JSON schema; a type pydantic can't describe in JSON
+    fails naming its parameter."""
+    try:
+        return _model_and_schema(f"{tool_name}_arguments", fields)
+    except PydanticUserError:
+        for param, field in fields.items():
+            try:
+                _model_and_schema(f"{tool_name}_{param}", {param: field})
+            except PydanticUserError as exc:
+                raise ToolDefinitionError(
+                    f"tool {tool_name!r}, parameter {param!r}: type {_type_name(field[0])} cannot be sent to "
+                    "a model; take it from ctx.deps instead"
+                ) from exc
+        raise
+
+
+def _model_and_schema(name: str, fields: dict[str, Any]) -> tuple[type[BaseModel], dict[str, Any]]:
+    config = ConfigDict(extra="forbid", arbitrary_types_allowed=False)
+    model = create_model(name, __config__=config, **fields)
+    return model, clean_schema(model.model_json_schema())
+
+
+def _type_name(annotation: Any) -> str:
+    """How an annotation reads in an error: ``sqlite3.Connection``, ``str``, ``list[sqlite3.Connection]``."""
+    if isinstance(annotation, type) and get_origin(annotation) is None:
+        module = annotation.__module__
+        return annotation.__qualname__ if module == "builtins" else f"{module}.{annotation.__qualname__}"
+    return repr(annotation).replace("typing.", "")
 
 
 def _check_parameter(tool_name: str, param: inspect.Parameter, hints: dict[str, Any]) -> None:
@@ -81,6 +108,18 @@ def _check_parameter(tool_name: str, param: inspect.Parameter, hints: dict[str, 
         )
     if is_run_context(hints.get(param.name)):
         raise ToolDefinitionError(f"Tool {tool_name!r}: RunContext must be the first parameter, not {param.name!r}.")
+    if param.name not in hints:
+        raise ToolDefinitionError(_unannotated(tool_name, param))
+
+
+def _unannotated(tool_name: str, param: inspect.Parameter) -> str:
+    where = f"tool {tool_name!r}, parameter {param.name!r}: no type annotation"
+    if param.name == "ctx":
+        return f"{where}; annotate it 'ctx: RunContext[Deps]' to receive the run context as the first parameter"
+    return (
+        f"{where}, so the model is not told what to send; annotate it, e.g. '{param.name}: str' "
+        f"(or '{param.name}: Any' to accept any JSON value)"
+    )
 
 
 def _field(param: inspect.Parameter, annotation: Any, doc: str | None) -> tuple[Any, Any]:

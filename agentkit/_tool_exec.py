@@ -53,7 +53,8 @@ class ToolOutcome:
 
 
 async def invoke_directly(tool: Tool[Any], args: dict[str, Any], ctx: RunContext[Any]) -> Any:
-    """Call the tool's function within :func:`_call_timeout`: awaited if async, in a thread of its own if not.
+    """Call the tool's function within :func:`_call_timeout`: awaited if async, in a thread of its own if not
+    (or, with ``in_thread=False``, right here on the event loop's thread).
 
     The timeout is applied here, inside the invoker, so a durable step records a timeout like any outcome.
     When the run stops waiting (a timeout, a cancelled run) ``ctx.cancelled`` is set: an async tool is
@@ -69,15 +70,22 @@ async def invoke_directly(tool: Tool[Any], args: dict[str, Any], ctx: RunContext
     call_args = (ctx,) if tool.takes_ctx else ()
     if tool.is_async:
         pending: Awaitable[Any] = tool.function(*call_args, **args)
-    else:
+    elif tool.in_thread:
         pending = run_in_thread(
             tool.function, call_args, args, run_id=ctx.run_id, tool_name=tool.name, mutating=mutating
         )
+    else:
+        pending = _call_here(tool.function, call_args, args)
     try:
         return await asyncio.wait_for(pending, limit)
     except (TimeoutError, asyncio.CancelledError):
         ctx.cancelled.set()
         raise
+
+
+async def _call_here(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A sync tool with ``in_thread=False``: called on the event loop's thread (no timeout can stop it)."""
+    return function(*args, **kwargs)
 
 
 def _call_timeout(tool: Tool[Any], ctx: RunContext[Any]) -> float | None:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Generic, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, overload
 
 from typing_extensions import TypeVar
 
@@ -19,6 +19,7 @@ from agentkit._instructions import (
     assemble,
     check_text,
 )
+from agentkit._lifecycle import RunModels, settle
 from agentkit._loop import (
     End,
     EventSink,
@@ -39,6 +40,10 @@ from agentkit.compaction.policy import ContextPolicy
 from agentkit.context import RunContext
 from agentkit.events import AgentEvent, FinalResultEvent, RunStart
 from agentkit.exceptions import UserError
+from agentkit.guardrails import GuardrailRunner, InputGuardrail, OutputGuardrail, run_directly
+from agentkit.guardrails._gate import InputGate
+from agentkit.guardrails._wiring import guard_run, guard_strategy
+from agentkit.guardrails.guardrail import GuardrailFunction, collect
 from agentkit.messages import ModelRequest, ModelResponse, RequestPart, UserPart
 from agentkit.models import Model, check_spec, infer_model
 from agentkit.models._pricing import check_cost_limit
@@ -55,6 +60,7 @@ from agentkit.usage import Budget
 
 if TYPE_CHECKING:
     from agentkit.background import RunHandle
+    from agentkit.strategies._branching import BranchExecutor
     from agentkit.strategies.base import Strategy
 
 __all__ = ["Agent", "AgentRun", "RunOptions"]
@@ -63,6 +69,8 @@ DepsT = TypeVar("DepsT", default=None)
 OutputT = TypeVar("OutputT", default=str)
 F = TypeVar("F", bound=Callable[..., Any])
 V = TypeVar("V", bound=OutputValidator)
+GI = TypeVar("GI", bound=GuardrailFunction | InputGuardrail)
+GO = TypeVar("GO", bound=GuardrailFunction | OutputGuardrail)
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,12 @@ class RunOptions:
     extra_parts: Sequence[RequestPart] = field(default_factory=tuple)
     instructions: str | None = None
     """Instructions for this run only, sent after the agent's own (see :attr:`Agent.instructions`)."""
+    guardrail_runner: GuardrailRunner = run_directly
+    """Runs each guardrail check (durable runs record each as a step)."""
+    input_gate: InputGate | None = None
+    """Input guardrails already started for this run's input: a strategy's branches share one."""
+    branch_executor: BranchExecutor | None = None
+    """Where a strategy's independent branches run (durable runs make them child runs on the queue)."""
 
 
 class AgentRun(Generic[OutputT]):
@@ -216,6 +230,8 @@ class Agent(Generic[DepsT, OutputT]):
         max_parallel_tools: int = 8,
         approver: Approver | None = None,
         context: ContextPolicy | None = None,
+        input_guardrails: Iterable[InputGuardrail | GuardrailFunction] = (),
+        output_guardrails: Iterable[OutputGuardrail | GuardrailFunction] = (),
     ) -> None:
         if retries < 0 or output_retries < 0:
             raise UserError("retries and output_retries must be >= 0.")
@@ -240,6 +256,11 @@ class Agent(Generic[DepsT, OutputT]):
         self.context = context or ContextPolicy()
         """Context management (on by default): see :class:`~agentkit.ContextPolicy`."""
         self.output_validators: list[OutputValidator] = []
+        self.input_guardrails: list[InputGuardrail] = collect(InputGuardrail, input_guardrails)
+        """Checks of each run's input, beside its first model request (see :mod:`agentkit.guardrails`)."""
+        self.output_guardrails: list[OutputGuardrail] = collect(OutputGuardrail, output_guardrails)
+        """Checks of each run's validated output, before it is returned."""
+        self._run_models = RunModels(lambda spec: prepare_model(infer_model(spec)))
         if isinstance(model, str):
             check_model_spec(model)
 
@@ -267,6 +288,7 @@ class Agent(Generic[DepsT, OutputT]):
         retries: int | None = None,
         requires_approval: bool = False,
         secret_args: Iterable[str] = (),
+        in_thread: bool = True,
     ) -> Callable[[Callable[..., Any]], Tool[Any]]: ...
 
     def tool(
@@ -281,6 +303,7 @@ class Agent(Generic[DepsT, OutputT]):
         retries: int | None = None,
         requires_approval: bool = False,
         secret_args: Iterable[str] = (),
+        in_thread: bool = True,
     ) -> Tool[Any] | Callable[[F], Tool[Any]]:
         """Register a tool on this agent: ``@agent.tool`` or ``@agent.tool(side_effect="pure")``."""
 
@@ -293,6 +316,7 @@ class Agent(Generic[DepsT, OutputT]):
                 retries=retries,
                 requires_approval=requires_approval,
                 secret_args=secret_args,
+                in_thread=in_thread,
             )(func)
             return self.registry.add(made)
 
@@ -305,6 +329,37 @@ class Agent(Generic[DepsT, OutputT]):
         """
         self.output_validators.append(function)
         return function
+
+    def input_guardrail(self, function: GI) -> GI:
+        """Register ``(ctx, prompt) -> GuardrailResult`` (sync or async), run beside each run's first model
+        request; a tripped result stops the run with :class:`~agentkit.InputGuardrailTripped`."""
+        self.input_guardrails += collect(InputGuardrail, [function], self.input_guardrails)
+        return function
+
+    def output_guardrail(self, function: GO) -> GO:
+        """Register ``(ctx, output) -> GuardrailResult`` (sync or async), run on each validated output before
+        it is returned; a tripped result stops the run with :class:`~agentkit.OutputGuardrailTripped`."""
+        self.output_guardrails += collect(OutputGuardrail, [function], self.output_guardrails)
+        return function
+
+    def as_tool(
+        self,
+        *,
+        name: str | None = None,
+        description: str,
+        budget: Budget | None = None,
+        side_effect: SideEffect | None = None,
+    ) -> Tool[Any]:
+        """This agent as a tool another agent can call with one ``task`` string (see docs: Agents as tools).
+
+        The sub-run gets the caller's ``deps``; its budget is ``budget`` (else this agent's own) capped by
+        what the calling run has left, its usage counts in the caller's, its events reach the caller's
+        stream tagged with ``parent_call_id``, and its failures are tool failures. ``name`` defaults to
+        :attr:`name`; ``side_effect`` to ``"mutating"`` if any of this agent's tools is, else ``"idempotent"``.
+        """
+        from agentkit._agent_tool import agent_tool
+
+        return agent_tool(self, name=name, description=description, budget=budget, side_effect=side_effect)
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -333,7 +388,15 @@ class Agent(Generic[DepsT, OutputT]):
             name = getattr(strategy, "name", type(strategy).__name__)
             with traced(opts.emit, agent_name=self.name, strategy=name) as emit:
                 traced_opts = replace(opts, emit=emit)
-                return await strategy.run(self, prompt, deps=deps, message_history=message_history, options=traced_opts)
+                run_with = strategy.run
+                return await guard_strategy(
+                    self.input_guardrails,
+                    prompt,
+                    deps,
+                    message_history,
+                    traced_opts,
+                    lambda o: run_with(self, prompt, deps=deps, message_history=message_history, options=o),
+                )
         async with self.iter(prompt, deps=deps, message_history=message_history, options=opts) as run:
             async for _ in run:
                 pass
@@ -377,12 +440,25 @@ class Agent(Generic[DepsT, OutputT]):
         )
 
     async def _run_then_close(self, prompt: str, **kwargs: Any) -> AgentResult[OutputT]:
-        """``run``, then release the model's connections: they belong to this ``run_sync``'s event loop."""
+        """``run``, then release the models' connections: they belong to this ``run_sync``'s event loop."""
         try:
             return await self.run(prompt, **kwargs)
         finally:
-            if self._model is not None:
-                await self._model.close()
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections this agent opened in the running event loop: its model's, and those of models
+        made from model strings given per run (``model="openai:gpt-5"``) or to a strategy. The agent stays
+        usable: a later run opens new ones. ``async with Agent(...) as agent:`` calls it at the end."""
+        await self._run_models.aclose()
+        if self._model is not None:
+            await self._model.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def stream(
         self,
@@ -410,8 +486,7 @@ class Agent(Generic[DepsT, OutputT]):
                 yield event
             task.result()
         finally:
-            if not task.done():
-                task.cancel()
+            await settle(task)  # a consumer that stopped early: cancel the run, and drop its late error
 
     async def _run_streaming(
         self,
@@ -455,6 +530,7 @@ class Agent(Generic[DepsT, OutputT]):
             state = RunState(messages=messages)
             request = ModelRequest(parts=self._first_parts(prompt, opts))
             config = replace(config, instructions=await self._run_instructions(config, [*messages, request], opts))
+            config = guard_run(config, self, prompt, [*messages, request], opts)
             first = ModelRequestNode(request)
             await config.emit(
                 RunStart(
@@ -483,7 +559,7 @@ class Agent(Generic[DepsT, OutputT]):
                 await user_sink(event)
 
         return RunConfig(
-            model=prepare_model(infer_model(opts.model)) if opts.model is not None else self.model,
+            model=self._model_for(opts.model),
             settings=self.settings.merge(opts.settings),
             registry=self.registry,
             output=self.output,
@@ -504,6 +580,12 @@ class Agent(Generic[DepsT, OutputT]):
             price=self.price if opts.model in (None, self._model, self._model_spec) else None,
             context=self.context,
         )
+
+    def _model_for(self, spec: Model | str | None) -> Model:
+        """A run's model: the agent's, the given one, or one made from a string (kept per event loop)."""
+        if spec is None or spec == self._model_spec:
+            return self.model
+        return self._run_models.get(spec) if isinstance(spec, str) else prepare_model(spec)
 
     def _first_parts(self, prompt: str, opts: RunOptions) -> list[RequestPart]:
         return [*opts.extra_parts, UserPart(content=prompt)]

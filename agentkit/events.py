@@ -23,6 +23,8 @@ __all__ = [
     "BudgetWarning",
     "ContextCompacted",
     "FinalResultEvent",
+    "GuardrailEnd",
+    "GuardrailStart",
     "ModelRequestStart",
     "ModelResponseEvent",
     "ModelSwitched",
@@ -46,6 +48,9 @@ class _Event(BaseModel):
     run_id: str = ""
     branch: str | None = None
     """Set when the event comes from one branch of a test-time compute strategy."""
+    parent_call_id: str | None = None
+    """Set when the event comes from a sub-agent run as a tool (:meth:`agentkit.Agent.as_tool`): the id of
+    the tool call that started that run."""
     ts: float = Field(default_factory=time.time)
 
 
@@ -234,6 +239,27 @@ class StrategyBranch(_Event):
     detail: str = ""
 
 
+class GuardrailStart(_Event):
+    """An input or output guardrail started (see :mod:`agentkit.guardrails`)."""
+
+    kind: Literal["guardrail_start"] = "guardrail_start"
+    stage: Literal["input", "output"]
+    guardrail: str
+
+
+class GuardrailEnd(_Event):
+    """A guardrail finished: it passed, it tripped (the run stops), or it failed with ``error`` (the run stops)."""
+
+    kind: Literal["guardrail_end"] = "guardrail_end"
+    stage: Literal["input", "output"]
+    guardrail: str
+    tripped: bool
+    duration_s: float
+    reason: str = ""
+    info: Any = None
+    error: str | None = None
+
+
 class FinalResultEvent(_Event):
     """The run ended."""
 
@@ -262,6 +288,8 @@ AgentEvent = Annotated[
     | ProviderCompacted
     | ContextCompacted
     | StrategyBranch
+    | GuardrailStart
+    | GuardrailEnd
     | FinalResultEvent,
     Field(discriminator="kind"),
 ]

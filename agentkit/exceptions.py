@@ -91,6 +91,7 @@ class ToolRetriesExceeded(UnexpectedModelBehavior):
     def __init__(
         self, tool_name: str, retries: int, last_error: str, messages: list[ModelRequest | ModelResponse]
     ) -> None:
+        last_error = redact_text(last_error)  # a tool's error text, hidden as events hide it
         super().__init__(
             f"Tool {tool_name!r} failed {retries + 1} times, more than its retry limit of {retries}. "
             f"Last error: {last_error}\nRaise the limit with @tool(retries=...) or fix the tool/prompt.",

@@ -79,6 +79,9 @@ class Tool(Generic[DepsT]):
     requires_approval: bool = False
     secret_args: frozenset[str] = frozenset()
     args_model: type[BaseModel] | None = None
+    in_thread: bool = True
+    """A sync function runs in a worker thread of its own (the event loop stays free); ``False`` calls it
+    on the event loop's thread, for objects bound to the thread that made them (a ``sqlite3`` connection)."""
     _validator: Draft202012Validator = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -109,6 +112,7 @@ class Tool(Generic[DepsT]):
         retries: int | None = None,
         requires_approval: bool = False,
         secret_args: Iterable[str] = (),
+        in_thread: bool = True,
     ) -> Tool[Any]:
         """A tool whose schema is derived from ``function``'s signature and docstring."""
         tool_name = name or function.__name__
@@ -127,6 +131,7 @@ class Tool(Generic[DepsT]):
             requires_approval=requires_approval,
             secret_args=secrets,
             args_model=schema.args_model,
+            in_thread=in_thread,
         )
 
     @classmethod
@@ -143,6 +148,7 @@ class Tool(Generic[DepsT]):
         retries: int | None = None,
         requires_approval: bool = False,
         secret_args: Iterable[str] = (),
+        in_thread: bool = True,
     ) -> Tool[Any]:
         """A tool from a raw JSON schema (MCP and the like); ``function`` gets the arguments as kwargs."""
         secrets = frozenset(secret_args)
@@ -158,6 +164,7 @@ class Tool(Generic[DepsT]):
             retries=retries,
             requires_approval=requires_approval,
             secret_args=secrets,
+            in_thread=in_thread,
         )
 
     @property
@@ -304,6 +311,7 @@ def tool(
     retries: int | None = None,
     requires_approval: bool = False,
     secret_args: Iterable[str] = (),
+    in_thread: bool = True,
 ) -> Callable[[F], Tool[Any]]: ...
 
 
@@ -318,11 +326,13 @@ def tool(
     retries: int | None = None,
     requires_approval: bool = False,
     secret_args: Iterable[str] = (),
+    in_thread: bool = True,
 ) -> Tool[Any] | Callable[[F], Tool[Any]]:
     """Turn a function into a :class:`Tool`. Use bare (``@tool``) or with options (``@tool(...)``).
 
     ``side_effect`` defaults to ``"mutating"`` (the safe assumption: never run twice, never in
     parallel); declare ``"pure"`` or ``"idempotent"`` to allow parallel calls, retries and branching.
+    A sync function runs in a worker thread; ``in_thread=False`` calls it on the event loop's thread.
     """
 
     def wrap(func: F) -> Tool[Any]:
@@ -335,6 +345,7 @@ def tool(
             retries=retries,
             requires_approval=requires_approval,
             secret_args=secret_args,
+            in_thread=in_thread,
         )
 
     return wrap(function) if function is not None else wrap

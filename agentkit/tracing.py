@@ -8,8 +8,9 @@ Off until you call :func:`instrument`::
     agentkit.tracing.instrument(tracer_provider=tp)   # or your own
 
 Every run then produces one ``invoke_agent {agent}`` span with a ``chat {model}`` child per model
-request (model, provider, token counts including reasoning and cached tokens, cost, finish reasons)
-and an ``execute_tool {tool}`` child per tool call (call id, duration, error status). Retries, budget
+request (model, provider, token counts including reasoning and cached tokens, cost, finish reasons),
+an ``execute_tool {tool}`` child per tool call (call id, duration, error status), and a
+``guardrail {name}`` child per guardrail check (stage, tripped, error status). Retries, budget
 warnings, model switches, approvals and strategy branches are span events on the run span. Spans are
 built from the run's :mod:`agentkit.events`, so their timings are the events' timestamps.
 
@@ -31,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 from agentkit.events import (
     AgentEvent,
     FinalResultEvent,
+    GuardrailEnd,
+    GuardrailStart,
     ModelRequestStart,
     ModelResponseEvent,
     RunStart,
@@ -148,6 +151,7 @@ class RunTracer:
         self._context_token: Token[Context] | None = None
         self._chat: Span | None = None
         self._tools: dict[str, Span] = {}
+        self._guardrails: dict[tuple[str, str], Span] = {}
         self._strategy = False
         self._handlers: dict[type[Any], Callable[[Any], None]] = {
             RunStart: self._start_run,
@@ -155,6 +159,8 @@ class RunTracer:
             ModelResponseEvent: self._end_chat,
             ToolCallStart: self._start_tool,
             ToolCallEnd: self._end_tool,
+            GuardrailStart: self._start_guardrail,
+            GuardrailEnd: self._end_guardrail,
             FinalResultEvent: self._end_run,
         }
 
@@ -176,14 +182,17 @@ class RunTracer:
             return
         if self._strategy and event.branch is not None and event.kind != "strategy_branch":
             return  # a branch run's own event: its run is traced by itself, as a child span
+        if event.parent_call_id is not None:
+            return  # a sub-agent's event (Agent.as_tool): its run is traced by itself, as a child span
         self._handlers.get(type(event), self._add_run_event)(event)
 
     def close(self, error: BaseException | None = None) -> None:
         """End every span still open: with ``error``'s status, or as unfinished."""
         message = f"{type(error).__name__}: {error}" if error is not None else "the run ended before it finished"
-        for span in [*self._tools.values(), *([self._chat] if self._chat else [])]:
+        for span in [*self._tools.values(), *self._guardrails.values(), *([self._chat] if self._chat else [])]:
             _fail(span, message, error)
         self._tools.clear()
+        self._guardrails.clear()
         self._chat = None
         if self._run is not None:
             _fail(self._run, message, error)
@@ -337,6 +346,36 @@ class RunTracer:
             span.set_status(Status(StatusCode.ERROR, _clip(redact_text(text), 1_000)))
         if self._capture:
             span.set_attribute("gen_ai.tool.call.result", _clip(redact_text(text)))
+        span.end(end_time=_ns(event.ts))
+
+    # --- guardrails ------------------------------------------------------------------------------
+
+    def _start_guardrail(self, event: GuardrailStart) -> None:
+        from opentelemetry import trace
+
+        attributes = {"agentkit.guardrail.name": event.guardrail, "agentkit.guardrail.stage": event.stage}
+        self._guardrails[(event.stage, event.guardrail)] = self._tracer.start_span(
+            f"guardrail {event.guardrail}",
+            context=self._run_context,
+            kind=trace.SpanKind.INTERNAL,
+            attributes=attributes,
+            start_time=_ns(event.ts),
+        )
+
+    def _end_guardrail(self, event: GuardrailEnd) -> None:
+        from opentelemetry.trace import Status, StatusCode
+
+        span = self._guardrails.pop((event.stage, event.guardrail), None)
+        if span is None:
+            return
+        span.set_attribute("agentkit.guardrail.tripped", event.tripped)
+        if event.error is not None:
+            span.set_attribute("error.type", "guardrail_error")
+            span.set_status(Status(StatusCode.ERROR, _clip(redact_text(event.error), 1_000)))
+        if self._capture and event.reason:
+            span.set_attribute("agentkit.guardrail.reason", _clip(redact_text(event.reason), 1_000))
+        if self._capture and event.info is not None:
+            span.set_attribute("agentkit.guardrail.info", _json(event.info))
         span.end(end_time=_ns(event.ts))
 
 

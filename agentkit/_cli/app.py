@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from agentkit._cli.background import register_background_commands
+from agentkit._cli.evals import register_eval_commands
 from agentkit._cli.loading import CliInputError
 from agentkit._cli.run import RunSpec, build, run_task
 from agentkit._cli.sessions import register_session_commands
@@ -140,6 +141,7 @@ def view(
 
 register_background_commands(app)
 register_session_commands(app)
+register_eval_commands(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import pickle
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,10 +23,12 @@ from agentkit.background.agent_refs import MAIN, main_ref_hint
 from agentkit.background.approvals import APPROVALS_KEY, BY_PERSON, approval_topic, decision_from_message
 from agentkit.background.errors import RunnerNotFound
 from agentkit.background.spec import import_object
+from agentkit.background.starting import STRATEGY_KEY
 from agentkit.background.steps import StepRunner
 from agentkit.context import RunContext
 from agentkit.events import AgentEvent, event_adapter
 from agentkit.exceptions import UserError
+from agentkit.guardrails import GuardrailResult, GuardrailRunner
 from agentkit.messages import ModelRequest, ModelResponse
 from agentkit.models.base import Model, RequestParams
 from agentkit.result import AgentResult
@@ -35,7 +38,9 @@ from agentkit.tools import Tool
 
 __all__ = [
     "durable_approver",
+    "durable_guardrail_runner",
     "durable_model_caller",
+    "durable_options",
     "durable_tool_invoker",
     "in_call_order",
     "person_approver",
@@ -85,6 +90,16 @@ def durable_approver(steps: StepRunner, inner: Approver) -> Approver:
         return await steps.model_call(lambda: inner(request), name="approval")
 
     return approve
+
+
+def durable_guardrail_runner(steps: StepRunner) -> GuardrailRunner:
+    """Each guardrail check is a step: a replay gets the recorded verdict instead of checking again. Its number
+    is taken when the runner is called (the loop calls it for every guardrail before the model request)."""
+
+    def run(name: str, check: Callable[[], Awaitable[GuardrailResult]]) -> Awaitable[GuardrailResult]:
+        return steps.model_call(check, name=f"guardrail:{name}")
+
+    return run
 
 
 def person_approver(steps: StepRunner) -> Approver:
@@ -144,28 +159,44 @@ def _load_agent(ref: str) -> Agent[Any, Any]:
     return agent
 
 
-async def run_agent(payload: dict[str, Any], steps: StepRunner) -> AgentResult[Any]:
-    """Run ``payload["agent"]`` (an import path) on ``payload["prompt"]`` durably; ``payload["approvals"]``
-    says who decides approvals (fixed at the start, so a replay decides the same way)."""
-    agent = _load_agent(payload["agent"])
-    options = RunOptions(
+def durable_options(
+    steps: StepRunner, agent: Agent[Any, Any], payload: dict[str, Any], inner: ModelCaller = call_model
+) -> RunOptions:
+    """The run options of a durable run: every model call (through ``inner``), tool call, approval and
+    guardrail a step, events to the run's log."""
+    return RunOptions(
         run_id=steps.run_id,
         emit=_event_sink(steps),
-        model_caller=durable_model_caller(steps),
+        model_caller=durable_model_caller(steps, inner),
         invoke_tool=durable_tool_invoker(steps),
         approver=_approver(steps, agent, payload.get(APPROVALS_KEY)),
+        guardrail_runner=durable_guardrail_runner(steps),
         clock=lambda: steps.elapsed_s,
         instructions=payload.get(INSTRUCTIONS_KEY),
     )
-    if SESSION_KEY in payload:
-        result = await run_durable_session(
-            payload[SESSION_KEY],
-            steps,
-            lambda history: agent.run(
-                payload["prompt"], deps=payload.get("deps"), message_history=history, options=options
-            ),
-        )
+
+
+async def run_agent(payload: dict[str, Any], steps: StepRunner) -> AgentResult[Any]:
+    """Run ``payload["agent"]`` (an import path) on ``payload["prompt"]`` durably; ``payload["approvals"]``
+    says who decides approvals (fixed at the start, so a replay decides the same way). With
+    ``payload["strategy"]``, the strategy's branches are child runs (:mod:`agentkit.background.fanout`)."""
+    agent = _load_agent(payload["agent"])
+    strategy = pickle.loads(payload[STRATEGY_KEY]) if STRATEGY_KEY in payload else None
+    if strategy is None:
+        options = durable_options(steps, agent, payload)
     else:
-        result = await agent.run(payload["prompt"], deps=payload.get("deps"), options=options)
+        from agentkit.background.strategy_runs import fanned_out_options
+
+        options = await fanned_out_options(steps, agent, payload)
+
+    def run(history: list[ModelRequest | ModelResponse] | None) -> Awaitable[AgentResult[Any]]:
+        return agent.run(
+            payload["prompt"], deps=payload.get("deps"), message_history=history, options=options, strategy=strategy
+        )
+
+    if SESSION_KEY in payload:
+        result = await run_durable_session(payload[SESSION_KEY], steps, run)
+    else:
+        result = await run(None)
     result.events = []  # already in the event log; keeps the stored result small
     return result

@@ -158,6 +158,12 @@ class DurableBackend:
             polling_interval_sec=self.config.queue_poll_s,
             on_conflict="always_update",
         )
+        DBOS.register_queue(
+            self.config.branch_queue,
+            worker_concurrency=self.config.branch_worker_concurrency,
+            polling_interval_sec=self.config.queue_poll_s,
+            on_conflict="always_update",
+        )
         self._store = RunStore(self.config, engine=engine if self.config.is_sqlite else None)
         self.recover_dead_workers()
         self._report_stuck_runs()

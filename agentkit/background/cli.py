@@ -98,12 +98,23 @@ def _show_status(run: RunStatus) -> None:
         ("updated", _time(run.updated_at)),
     ):
         typer.echo(f"{label + ':':<9}{value}")
+    if run.strategy:
+        typer.echo(f"strategy: {run.strategy}" + (f" (branch of {run.parent})" if run.parent else ""))
     if run.error:
         typer.echo(f"error:   {run.error}")
     if run.pending_approvals:
         typer.echo("waiting for approval (agentkit runs approve|deny RUN_ID CALL_ID):")
         for request in run.pending_approvals:
             typer.echo(f"  {request.call_id}  {request.tool}  {request.arguments}")
+
+
+def _show_branches(children: list[RunStatus]) -> None:
+    typer.echo(f"branches ({len(children)}; each a child run):")
+    for child in children:
+        branch = child.id.rsplit(":", 1)[1]
+        worker = child.executor_id or "-"
+        error = f"  {child.error}" if child.error else ""
+        typer.echo(f"  {branch:>4}  {child.state.value:<10} {worker:<24}{child.id}{error}")
 
 
 def _show_foreground(run: ForegroundRun) -> None:
@@ -135,7 +146,10 @@ def show(
         if saved is not None:
             _show_foreground(saved)
             return
-        _show_status(store.status(run_id))
+        status = store.status(run_id)
+        _show_status(status)
+        if status.strategy and status.parent is None:
+            _show_branches(store.children(run_id))
         typer.echo("steps:")
         for step in store.steps(run_id):
             outcome = f"  error: {step.error}" if step.error else ""
@@ -204,6 +218,9 @@ def worker(
     queue: Annotated[str, typer.Option("--queue")] = DEFAULT_QUEUE,
     concurrency: Annotated[int | None, typer.Option("--concurrency", help="Most runs at once, all workers.")] = None,
     worker_concurrency: Annotated[int, typer.Option("--worker-concurrency", help="Most runs at once here.")] = 8,
+    branch_concurrency: Annotated[
+        int, typer.Option("--branch-concurrency", help="Most strategy branches (child runs) at once here.")
+    ] = 16,
     heartbeat_timeout: Annotated[
         float, typer.Option("--heartbeat-timeout", help="Seconds of silence before a worker counts as dead.")
     ] = 30.0,
@@ -218,6 +235,7 @@ def worker(
     from agentkit.background import worker as worker_module
 
     argv = ["--version", version, "--queue", queue, "--worker-concurrency", str(worker_concurrency)]
+    argv += ["--branch-concurrency", str(branch_concurrency)]
     argv += ["--heartbeat-timeout", str(heartbeat_timeout), "--wait-poll", str(wait_poll)]
     for flag, value in (("--db", db), ("--executor-id", executor_id), ("--concurrency", concurrency)):
         if value is not None:

@@ -75,6 +75,10 @@ class DurableConfig:
     """Most runs of this queue running at once across all workers (``None``: no global limit)."""
     worker_concurrency: int | None = 8
     """Most runs one worker process executes at once."""
+    branch_worker_concurrency: int | None = 16
+    """Most strategy branches one worker process executes at once. Branches of ``agent.start(task,
+    strategy=...)`` are child runs on their own queue (:attr:`branch_queue`), so a strategy run waiting
+    for its branches never takes the place they need."""
     queue_poll_s: float = 0.2
     """How often a worker looks for new runs."""
     heartbeat_s: float = 2.0
@@ -83,6 +87,11 @@ class DurableConfig:
     """How often a run waiting for a decision (an approval) checks whether it was cancelled; on SQLite
     also how often a waiting run looks for the decision (PostgreSQL notifies at once)."""
     log_level: str = "WARNING"
+
+    @property
+    def branch_queue(self) -> str:
+        """The queue of strategy branches (child runs): ``<queue>.branches``."""
+        return f"{self.queue}.branches"
 
     def __post_init__(self) -> None:
         _check_positive("queue_poll_s", self.queue_poll_s)
@@ -93,7 +102,7 @@ class DurableConfig:
                 f"heartbeat_timeout_s ({self.heartbeat_timeout_s}) must exceed heartbeat_s "
                 f"({self.heartbeat_s}), or live workers would be declared dead; raise heartbeat_timeout_s."
             )
-        for name in ("concurrency", "worker_concurrency"):
+        for name in ("concurrency", "worker_concurrency", "branch_worker_concurrency"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be at least 1 or None (no limit), got {value}.")

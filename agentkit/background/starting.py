@@ -13,15 +13,20 @@ from agentkit.background.agent_refs import check_agent_ref, find_agent_ref
 from agentkit.background.approvals import APPROVALS_KEY, BY_AGENT, BY_PERSON
 from agentkit.background.config import DurableConfig
 from agentkit.background.spec import RunSpec
+from agentkit.background.strategy_check import check_strategy
 from agentkit.sessions._durable import SESSION_KEY, session_payload
 
 if TYPE_CHECKING:
     from agentkit.background.handle import RunHandle
     from agentkit.sessions import Session
+    from agentkit.strategies.base import Strategy
 
-__all__ = ["AGENT_RUNNER", "find_agent_ref", "start_run"]
+__all__ = ["AGENT_RUNNER", "STRATEGY_KEY", "STRATEGY_NAME_KEY", "find_agent_ref", "start_run"]
 
 AGENT_RUNNER = "agentkit.background.agent_runner:run_agent"
+STRATEGY_KEY = "strategy"
+"""The payload key of a strategy run's strategy (pickled)."""
+STRATEGY_NAME_KEY = "strategy_name"
 TITLE_CHARS = 80
 
 
@@ -37,6 +42,7 @@ def start_run(
     execute: bool = True,
     session: str | Session | None = None,
     instructions: str | None = None,
+    strategy: Strategy | None = None,
 ) -> RunHandle:
     """Queue a durable run of ``agent`` on ``prompt`` and return its handle at once.
 
@@ -51,6 +57,11 @@ def start_run(
     worker can open (SQLite or PostgreSQL, not a :class:`~agentkit.sessions.MemorySessionStore`).
 
     ``instructions`` are added to the agent's for this run (stored with the run, so a replay uses them).
+
+    ``strategy`` (Best-of-N, self-consistency, adaptive consistency, Reflect) runs each independent
+    branch as a child run on the queue, spread over every worker, sharing the strategy's budget; the
+    result is the :class:`~agentkit.strategies.StrategyResult`. The strategy is stored with the run
+    (pickled), so its verifier and key functions must be defined at module level.
     """
     ref = agent_ref or find_agent_ref(agent)
     check_agent_ref(ref, agent, execute=execute)
@@ -60,6 +71,9 @@ def start_run(
         payload[SESSION_KEY] = session_payload(session)
     if check_text(instructions, "instructions=") is not None:
         payload[INSTRUCTIONS_KEY] = instructions
+    if strategy is not None:
+        payload[STRATEGY_KEY] = check_strategy(strategy)
+        payload[STRATEGY_NAME_KEY] = str(getattr(strategy, "name", type(strategy).__name__))
     spec = RunSpec(AGENT_RUNNER, payload, title=title or prompt[:TITLE_CHARS])
     if execute:
         runtime.backend(config)

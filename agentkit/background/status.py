@@ -68,6 +68,10 @@ class RunStatus:
     approvals: str = ""
     """Who decides the run's approvals: ``"person"`` (from outside, with ``handle.approve`` /
     ``handle.deny``), ``"agent"`` (the agent's own approver), or ``""`` (not an agent run)."""
+    strategy: str = ""
+    """The strategy of ``agent.start(task, strategy=...)`` runs and of their branches (``""`` otherwise)."""
+    parent: str | None = None
+    """For a branch of a strategy run (a child run), the id of that run."""
 
     @classmethod
     def from_workflow(cls, wf: Any, pending: Sequence[PendingApproval] = ()) -> RunStatus:
@@ -91,6 +95,8 @@ class RunStatus:
             dbos_status=wf.status,
             pending_approvals=tuple(pending),
             approvals=str(payload.get(APPROVALS_KEY, "")) if isinstance(payload, dict) else "",
+            strategy=str(payload.get("strategy_name", "")) if isinstance(payload, dict) else "",
+            parent=payload.get("parent") if isinstance(payload, dict) else None,
         )
 
 

@@ -90,7 +90,7 @@ class RunStore:
             self._engine = engine or create_engine(self.config.system_db_url, pool_size=4)
             if self.config.is_sqlite:
                 DBOS.migrate(self.config.system_db_url)  # a fresh SQLite file gets its schema here
-            tables = Tables(self._engine)
+            tables = self.tables = Tables(self._engine)
             create_tables(self._engine, tables)
             self.events_log = EventLog(self._engine, tables)
             self._client: DBOSClient = DBOSClient(
@@ -108,9 +108,22 @@ class RunStore:
 
     # --- starting ----------------------------------------------------------------------------------
 
+    @property
+    def client(self) -> DBOSClient:
+        """The DBOS client this store uses."""
+        return self._client
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The engine on the system database (agentkit's own tables live there too)."""
+        return self._engine
+
     @_guarded
-    def start(self, spec: RunSpec, *, run_id: str | None = None, delay_s: float | None = None) -> RunHandle:
-        """Queue a run of ``spec`` and return its handle at once; a worker picks it up.
+    def start(
+        self, spec: RunSpec, *, run_id: str | None = None, delay_s: float | None = None, queue: str | None = None
+    ) -> RunHandle:
+        """Queue a run of ``spec`` (on ``queue``, default the configured one) and return its handle at
+        once; a worker picks it up.
 
         Starting again with the same ``run_id`` returns the existing run instead of a second one.
         """
@@ -119,7 +132,7 @@ class RunStore:
         from agentkit.background.handle import RunHandle
 
         options: EnqueueOptions = {
-            "queue_name": self.config.queue,
+            "queue_name": queue or self.config.queue,
             "workflow_name": WORKFLOW_NAME,
             "workflow_id": run_id or str(uuid.uuid4()),
             "app_version": self.config.app_version,
@@ -157,15 +170,37 @@ class RunStore:
         return [RunStatus.from_workflow(wf, pending_approvals(logged.get(wf.workflow_id, ()))) for wf in workflows]
 
     @_guarded
-    def list(self, *, state: RunState | None = None, limit: int | None = 50) -> builtins.list[RunStatus]:
-        """Runs, newest first, optionally only those in ``state`` (without their errors: see :meth:`status`)."""
+    def list(
+        self, *, state: RunState | None = None, limit: int | None = 50, branches: bool = False
+    ) -> builtins.list[RunStatus]:
+        """Runs, newest first, optionally only those in ``state`` (without their errors: see :meth:`status`).
+
+        The branches of strategy runs (child runs) are left out unless ``branches``; :meth:`children` lists them.
+        """
         statuses = None if state is None else _DBOS_STATUSES_OF[state]
         split = state in (RunState.RUNNING, RunState.WAITING)  # one DBOS status: filter after the lookup
-        found = self._client.list_workflows(
-            name=WORKFLOW_NAME, status=statuses, limit=None if split else limit, sort_desc=True, load_output=False
-        )
-        runs = [run for run in self._with_approvals(found) if state is None or run.state is state]
-        return runs if limit is None else runs[:limit]
+        page = None if split or limit is None else limit
+        runs: builtins.list[RunStatus] = []
+        offset = 0
+        while True:
+            found = self._client.list_workflows(
+                name=WORKFLOW_NAME, status=statuses, limit=page, offset=offset, sort_desc=True, load_output=False
+            )
+            runs += [
+                run
+                for run in self._with_approvals(found)
+                if (state is None or run.state is state) and (branches or run.parent is None)
+            ]
+            if page is None or len(found) < page or (limit is not None and len(runs) >= limit):
+                return runs if limit is None else runs[:limit]
+            offset += page
+
+    @_guarded
+    def children(self, run_id: str) -> builtins.list[RunStatus]:
+        """The branches (child runs) of the strategy run ``run_id``, in branch order."""
+        found = self._client.list_workflows(workflow_id_prefix=f"{run_id}:", name=WORKFLOW_NAME, load_output=False)
+        kids = [run for run in self._with_approvals(found) if run.parent == run_id]
+        return sorted(kids, key=lambda run: int(run.id.rsplit(":", 1)[1]))
 
     @_guarded
     def steps(self, run_id: str) -> builtins.list[StepRecord]:
@@ -180,17 +215,22 @@ class RunStore:
         return [RunStatus.from_workflow(wf) for wf in found if wf.app_version != self.config.app_version]
 
     def events(self, run_id: str, *, offset: int = 0, follow: bool = True, poll_s: float = 0.2) -> Iterator[RunEvent]:
-        """The run's events from ``offset``; with ``follow``, wait for new ones until the run finishes."""
+        """The run's events from ``offset``; with ``follow``, wait for new ones until the run finishes.
+
+        A strategy run's events include those of its branches (child runs) as they are logged: each entry's
+        :attr:`~RunEvent.run_id` names the log it comes from and its event's ``branch`` the branch;
+        ``offset`` counts in the strategy run's own log, and the branches' logs are read from their start.
+        """
+        cursor = _EventCursor(self, run_id, offset)
         while True:
-            batch = self._read_events(run_id, offset)
+            batch = cursor.read()
             yield from batch
             if batch:
-                offset = batch[-1].seq + 1
                 continue
             if not follow:
                 return
             if self._finished(run_id):
-                yield from self._read_events(run_id, offset)  # written just before it finished
+                yield from cursor.read()  # written just before it finished
                 return
             time.sleep(poll_s)
 
@@ -198,17 +238,17 @@ class RunStore:
         self, run_id: str, *, offset: int = 0, follow: bool = True, poll_s: float = 0.2
     ) -> AsyncIterator[RunEvent]:
         """:meth:`events` for ``async for``: the database is read in a thread, never blocking the loop."""
+        cursor = _EventCursor(self, run_id, offset)
         while True:
-            batch = await asyncio.to_thread(self._read_events, run_id, offset)
+            batch = await asyncio.to_thread(cursor.read)
             for event in batch:
                 yield event
             if batch:
-                offset = batch[-1].seq + 1
                 continue
             if not follow:
                 return
             if await asyncio.to_thread(self._finished, run_id):
-                for event in await asyncio.to_thread(self._read_events, run_id, offset):
+                for event in await asyncio.to_thread(cursor.read):
                     yield event
                 return
             await asyncio.sleep(poll_s)
@@ -340,6 +380,9 @@ class RunStore:
         """Stop the run at its next step (a step in progress finishes first); resumable later."""
         self.status(run_id)
         self._client.cancel_workflow(run_id)
+        for child in self.children(run_id):
+            if not child.state.finished:
+                self._client.cancel_workflow(child.id)
 
     @_guarded
     def resume(self, run_id: str) -> None:
@@ -348,11 +391,38 @@ class RunStore:
 
         Don't resume a run whose worker is alive: that worker loses the run at its next step, and the
         step it was running starts again elsewhere (with the same idempotency key)."""
-        self.status(run_id)
-        self._client.resume_workflow(run_id, queue_name=self.config.queue)
+        status = self.status(run_id)
+        for child in self.children(run_id):
+            if child.state is RunState.CANCELLED:
+                self._client.resume_workflow(child.id, queue_name=self.config.branch_queue)
+        self._client.resume_workflow(run_id, queue_name=status.queue or self.config.queue)
 
     def _where(self) -> str:
         return describe_database(self.config.system_db_url)
+
+
+class _EventCursor:
+    """Where a reader of a run's events is: in the run's own log and, for a strategy run, in each
+    branch's log (branches are looked for on every read, since they start while the run goes on)."""
+
+    def __init__(self, store: RunStore, run_id: str, offset: int) -> None:
+        self._store = store
+        self._run_id = run_id
+        self._offsets = {run_id: offset}
+        self._tree = bool(store.status(run_id).strategy)
+
+    def read(self) -> builtins.list[RunEvent]:
+        """The events logged since the last read, the run's own first, then each branch's in branch order."""
+        if self._tree:
+            for child in self._store.children(self._run_id):
+                self._offsets.setdefault(child.id, 0)
+        batch: builtins.list[RunEvent] = []
+        for run_id, offset in self._offsets.items():
+            found = self._store._read_events(run_id, offset)
+            if found:
+                self._offsets[run_id] = found[-1].seq + 1
+            batch += found
+        return batch
 
 
 class _DiskFull(sqlite3.OperationalError):

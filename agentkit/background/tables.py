@@ -4,6 +4,8 @@
 replayed run that re-emits an event writes nothing. ``agentkit_executors``: worker heartbeats, used to
 recover the runs of a worker that died. ``agentkit_foreground_runs``: runs of ``agentkit run --save``,
 listed by ``agentkit runs ls`` beside the background runs (:mod:`agentkit.background.foreground`).
+``agentkit_budgets``: the budget a strategy run's branches share across workers, with what they used
+(:mod:`agentkit.background.shared_budget`).
 """
 
 from __future__ import annotations
@@ -59,6 +61,24 @@ class Tables:
             sa.Column("updated_at", sa.Float, nullable=False),
         )
 
+        self.budgets = sa.Table(
+            "agentkit_budgets",
+            self.metadata,
+            sa.Column("run_id", sa.Text, primary_key=True),
+            sa.Column("started_at", sa.Float, nullable=False),
+            sa.Column("max_turns", sa.Integer, nullable=True),
+            sa.Column("max_tool_calls", sa.Integer, nullable=True),
+            sa.Column("max_tokens", sa.BigInteger, nullable=True),
+            sa.Column("max_cost_usd", sa.Float, nullable=True),
+            sa.Column("max_seconds", sa.Float, nullable=True),
+            *(sa.Column(name, sa.BigInteger, nullable=False, default=0) for name in USAGE_COUNTS),
+            sa.Column("cost_usd", sa.Float, nullable=False, default=0.0),
+            sa.Column("stopped_by", sa.Text, nullable=True),
+        )
+
+
+USAGE_COUNTS = ("input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens", "requests", "tool_calls")
+"""The integer fields of :class:`agentkit.usage.Usage`, each a column of ``agentkit_budgets``."""
 
 _CREATE_LOCK = 0x61676B74  # "agkt": one advisory lock for every process creating agentkit's tables
 

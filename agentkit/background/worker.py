@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--queue", default=DEFAULT_QUEUE)
     p.add_argument("--concurrency", type=int, default=None, help="most runs at once across all workers")
     p.add_argument("--worker-concurrency", type=int, default=8, help="most runs at once in this worker")
+    p.add_argument(
+        "--branch-concurrency", type=int, default=16, help="most strategy branches (child runs) at once in this worker"
+    )
     p.add_argument("--heartbeat-timeout", type=float, default=30.0, help="seconds before a silent worker is dead")
     p.add_argument("--poll", type=float, default=0.2, help="seconds between queue polls")
     p.add_argument("--wait-poll", type=float, default=1.0, help="seconds between checks of runs waiting for approval")
@@ -114,6 +117,7 @@ def config_from_args(args: argparse.Namespace) -> DurableConfig:
         queue=args.queue,
         concurrency=args.concurrency,
         worker_concurrency=args.worker_concurrency,
+        branch_worker_concurrency=args.branch_concurrency,
         heartbeat_s=min(2.0, args.heartbeat_timeout / 3),
         heartbeat_timeout_s=args.heartbeat_timeout,
         queue_poll_s=args.poll,

@@ -42,6 +42,7 @@ from agentkit.models._prompted_schema import ActionSpec, canonical_json
 from agentkit.models._prompted_stream import StreamTranslator, tool_call_deltas
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
 from agentkit.prompts import render
+from agentkit.redaction import redact_text
 from agentkit.settings import ModelSettings
 from agentkit.usage import Usage
 
@@ -149,9 +150,10 @@ class PromptedModel(Model):
             if attempt < self.format_retries:
                 template = "prompted_format_error_final" if spec.final_only else "prompted_format_error"
                 talk.turns += [assistant_turn(talk.last_text), user_turn(render(template, problem=problem))]
+        last_reply = redact_text(talk.last_text)[:300]  # a key the model repeats is hidden, as in events
         raise UnexpectedModelBehavior(
             f"{self.inner!r} gave no usable tool call or final answer in {self.format_retries + 1} tries; "
-            f"last problem: {talk.parsed.problem}. Last reply: {talk.last_text[:300]!r}. Use a server that "
+            f"last problem: {talk.parsed.problem}. Last reply: {last_reply!r}. Use a server that "
             "constrains output (PromptedModel(constrained=True)), a stronger model, or raise format_retries.",
             talk.history,
         )

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from string import Template
 
+from agentkit.prompts import agent_tool as _agent_tool
 from agentkit.prompts import compaction as _compaction
 from agentkit.prompts import core as _core
+from agentkit.prompts import evals as _evals
 from agentkit.prompts import prompted as _prompted
 from agentkit.prompts import strategies as _strategies
 
@@ -36,5 +38,5 @@ def register(templates: dict[str, str]) -> None:
     TEMPLATES.update(templates)
 
 
-for _area in (_core, _prompted, _strategies, _compaction):
+for _area in (_core, _prompted, _strategies, _compaction, _evals, _agent_tool):
     register(_area.TEMPLATES)

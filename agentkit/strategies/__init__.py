@@ -6,6 +6,7 @@ and budgets work as in a plain run:
 
 - :class:`BestOfN`: n runs in parallel, chosen by a verifier (``weighted=True`` sums per answer);
 - :class:`SelfConsistency`: k runs, majority vote over the typed outputs;
+- :class:`AdaptiveConsistency`: majority vote that stops sampling once the leading answer is settled;
 - :class:`Reflect`: draft → critique → revise until the critic accepts;
 - :class:`BeamSearch` and :class:`DVTS`: searches over agent steps with a step scorer.
 
@@ -17,6 +18,7 @@ branch.
 """
 
 from agentkit.strategies._tools import ToolPolicy
+from agentkit.strategies.adaptive import AdaptiveConsistency
 from agentkit.strategies.base import Strategy
 from agentkit.strategies.beam import BeamSearch
 from agentkit.strategies.best_of_n import BestOfN
@@ -49,6 +51,7 @@ from agentkit.strategies.verifiers import (
 
 __all__ = [
     "DVTS",
+    "AdaptiveConsistency",
     "Aggregate",
     "BeamSearch",
     "BestOfN",

@@ -42,6 +42,9 @@ class BranchStopped(Exception):
         super().__init__(f"the strategy's shared budget limit {limit!r} was reached")
         self.limit = limit
 
+    def __reduce__(self) -> tuple[type[BranchStopped], tuple[LimitName]]:
+        return (BranchStopped, (self.limit,))  # recorded by a durable step and raised again on replay
+
 
 @dataclass
 class _Reservation:

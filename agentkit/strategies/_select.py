@@ -10,7 +10,16 @@ from pydantic_core import to_jsonable_python
 
 from agentkit.strategies.result import Candidate, Vote
 
-__all__ = ["AnswerKey", "Choice", "best_scored", "default_key", "majority", "votes_of", "weighted_best"]
+__all__ = [
+    "AnswerKey",
+    "Choice",
+    "best_scored",
+    "default_key",
+    "majority",
+    "majority_scored",
+    "votes_of",
+    "weighted_best",
+]
 
 AnswerKey = Callable[[Any], Hashable]
 """Maps an output to what makes two answers "the same" (e.g. ``lambda s: s.strip().lower()``)."""
@@ -60,6 +69,16 @@ def majority(candidates: Sequence[Candidate], key: AnswerKey) -> tuple[Choice, l
     chosen = _first_of(candidates, top)
     reason = f"answer {top.key} won {top.count} of {sum(v.count for v in votes)} votes ({top.share:.0%})"
     return (chosen, reason), votes
+
+
+def majority_scored(candidates: Sequence[Candidate], key: AnswerKey) -> tuple[Choice, list[Vote]]:
+    """:func:`majority`, with each candidate's ``score`` set to its answer's vote share."""
+    choice, votes = majority(candidates, key)
+    for vote in votes:
+        for candidate in candidates:
+            if candidate.index in vote.candidates:
+                candidate.score = vote.share
+    return choice, votes
 
 
 def weighted_best(candidates: Sequence[Candidate], key: AnswerKey) -> tuple[Choice, list[Vote]]:

@@ -11,17 +11,18 @@ from typing import Any, Literal, TypeVar
 
 from agentkit._closing import close_history
 from agentkit._loop import EventSink
-from agentkit.agent import Agent, AgentRun, RunOptions, prepare_model
+from agentkit.agent import Agent, AgentRun, RunOptions
 from agentkit.events import AgentEvent, BudgetExceededEvent, FinalResultEvent, StrategyBranch
 from agentkit.exceptions import AgentkitError, BudgetExceeded, UserError
 from agentkit.messages import ModelRequest, ModelResponse
-from agentkit.models import Model, infer_model
+from agentkit.models import Model
+from agentkit.strategies._branching import BranchFn, LedgerLike
 from agentkit.strategies._ledger import BranchStopped, Ledger
 from agentkit.strategies._tools import BranchTools, ToolCache, ToolPolicy
 from agentkit.strategies.result import Candidate, NoCandidateError, StrategyResult, Vote
 from agentkit.strategies.verifiers import Verdict, Verifier, VerifyContext
 
-__all__ = ["Session", "StrategyConfig", "gather_branches"]
+__all__ = ["Session", "StrategyConfig", "gather_branches", "whole_run"]
 
 T = TypeVar("T")
 
@@ -55,8 +56,10 @@ class Session:
         history: Sequence[ModelRequest | ModelResponse] | None,
         options: RunOptions,
         config: StrategyConfig,
+        ledger: LedgerLike | None = None,
     ) -> None:
         self.name = name
+        self.config = config
         self.agent = agent
         self.prompt = prompt
         self.deps = deps
@@ -64,7 +67,10 @@ class Session:
         self.base = options
         self.root_id = options.run_id or uuid.uuid4().hex
         self.budget = options.budget or agent.budget
-        self.ledger = Ledger(self.budget, config.concurrency)
+        self.executor = options.branch_executor
+        self.ledger: LedgerLike = ledger or (
+            self.executor.ledger if self.executor is not None else Ledger(self.budget, config.concurrency)
+        )
         self.cache = ToolCache()
         self.tools = BranchTools(
             config.tools, self.cache, self.ledger.take_tool_call, options.tool_guard, options.invoke_tool
@@ -78,8 +84,7 @@ class Session:
     def model(self) -> Model:
         """The model branches run on."""
         if self._model is None:
-            opt = self.base.model
-            self._model = prepare_model(infer_model(opt)) if opt is not None else self.agent.model
+            self._model = self.agent._model_for(self.base.model)  # a string's model: one per event loop
         return self._model
 
     def options_for(self, branch_id: str) -> RunOptions:
@@ -135,6 +140,16 @@ class Session:
         await self.emit(BudgetExceededEvent(run_id=self.root_id, branch=branch_id, limit=stop.limit, usage=usage))
 
     # --- whole runs ------------------------------------------------------------------------------
+
+    async def branches(self, branch: BranchFn, indices: Sequence[int]) -> list[Candidate]:
+        """Run independent branches concurrently and return their candidates in the order of ``indices``.
+
+        In a durable run (``agent.start(task, strategy=...)``) each branch is a child run on the queue,
+        spread over every worker; ``branch`` must then be picklable (a strategy method is).
+        """
+        if self.executor is None:
+            return await gather_branches([branch(self, i) for i in indices])
+        return await self.executor.run(self, branch, indices)
 
     async def run_whole(self, index: int, *, prompt: str | None = None, history: Messages | None = None) -> Candidate:
         """One complete run of the agent as branch ``index``; errors end the branch, not the strategy."""
@@ -251,6 +266,11 @@ class Session:
     def fork(self, run: AgentRun[Any], branch_id: str) -> AgentRun[Any]:
         """A copy of ``run`` at its current node that continues as branch ``branch_id``."""
         return run.fork(run_id=f"{self.root_id}:{branch_id}", emit=self.sink_for(branch_id))
+
+
+async def whole_run(session: Session, index: int) -> Candidate:
+    """The simplest branch: one complete run of the agent (a picklable :data:`BranchFn`)."""
+    return await session.run_whole(index)
 
 
 async def gather_branches(coros: Sequence[Coroutine[Any, Any, T]]) -> list[T]:

@@ -20,6 +20,8 @@ __all__ = ["StepSearch"]
 class StepSearch(SessionStrategy):
     """A search over agent steps: expand from the root run, score steps, choose a finished answer."""
 
+    durable = False  # its steps run concurrently inside one run: a replay could not number them the same way
+
     def __init__(
         self,
         *,

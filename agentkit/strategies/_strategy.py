@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from agentkit.agent import Agent, RunOptions
 from agentkit.messages import ModelRequest, ModelResponse
@@ -20,6 +20,9 @@ class SessionStrategy(ABC):
 
     name: str
     config: StrategyConfig
+    durable: ClassVar[bool] = True
+    """Whether ``agent.start(task, strategy=...)`` can run it: its concurrent work goes through
+    :meth:`Session.branches` (child runs), the rest is sequential, so a replay takes the same steps."""
 
     async def run(
         self,

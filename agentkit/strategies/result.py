@@ -16,7 +16,8 @@ __all__ = ["Candidate", "CandidateStatus", "NoCandidateError", "StrategyResult",
 OutputT = TypeVar("OutputT")
 
 CandidateStatus = Literal["finished", "pruned", "stopped", "failed", "unfinished"]
-"""``finished``: a final answer; ``pruned``: dropped by a search; ``stopped``: the shared budget ended it;
+"""``finished``: a final answer; ``pruned``: dropped by a search; ``stopped``: the shared budget ended it
+(``limit`` says which), or an early stop cancelled it or never started it (``error`` says which);
 ``failed``: an error ended it; ``unfinished``: a search ran out of steps before it answered."""
 
 
@@ -31,6 +32,8 @@ class Candidate:
     score: float | None = None
     feedback: str = ""
     """What the verifier or critic said about it."""
+    passed: bool | None = None
+    """Whether the verifier passed it (``Verdict.passed``); ``None`` if it was not verified."""
     usage: Usage = field(default_factory=Usage)
     """Usage of this branch's whole transcript (a search branch includes the steps it shares with others)."""
     messages: list[ModelRequest | ModelResponse] = field(default_factory=list, repr=False)

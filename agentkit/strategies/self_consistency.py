@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from agentkit.exceptions import UserError
-from agentkit.strategies._select import AnswerKey, default_key, majority
-from agentkit.strategies._session import Session, StrategyConfig, gather_branches
+from agentkit.strategies._select import AnswerKey, default_key, majority_scored
+from agentkit.strategies._session import Session, StrategyConfig, whole_run
 from agentkit.strategies._strategy import SessionStrategy
 from agentkit.strategies._tools import ToolPolicy
 from agentkit.strategies.result import StrategyResult
@@ -41,13 +41,9 @@ class SelfConsistency(SessionStrategy):
 
     async def _run(self, session: Session) -> StrategyResult[Any]:
         """Run the branches and count the votes."""
-        candidates = await gather_branches([session.run_whole(i) for i in range(self.k)])
+        candidates = await session.branches(whole_run, range(self.k))
         finished = [c for c in candidates if c.finished]
         if not finished:
             raise session.no_answer(candidates, "See the error's .candidates for every branch, or raise k.")
-        (chosen, reason), votes = majority(finished, self.key)
-        for vote in votes:
-            for candidate in finished:
-                if candidate.index in vote.candidates:
-                    candidate.score = vote.share
+        (chosen, reason), votes = majority_scored(finished, self.key)
         return await session.finish(candidates, chosen, reason, votes)

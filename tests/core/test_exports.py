@@ -59,3 +59,15 @@ def test_sessions_are_public() -> None:
 
     assert (agentkit.Session, agentkit.SessionBusy, agentkit.SessionStore) == (Session, SessionBusy, SessionStore)
     assert agentkit.sessions.MemorySessionStore.__name__ == "MemorySessionStore"
+
+
+def test_guardrails_are_public() -> None:
+    from agentkit import guardrails
+
+    names = ["GuardrailError", "GuardrailResult", "GuardrailTripped", "InputGuardrail", "InputGuardrailTripped"]
+    names += ["OutputGuardrail", "OutputGuardrailTripped"]
+    for name in names:
+        assert name in agentkit.__all__ and getattr(agentkit, name) is getattr(guardrails, name)
+    assert issubclass(agentkit.InputGuardrailTripped, agentkit.GuardrailTripped)
+    assert issubclass(agentkit.GuardrailTripped, agentkit.AgentkitError)
+    assert issubclass(agentkit.GuardrailError, agentkit.AgentkitError)

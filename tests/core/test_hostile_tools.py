@@ -422,7 +422,11 @@ def test_secret_values_are_scrubbed_from_the_retries_exceeded_error() -> None:
 
 
 def test_short_secret_values_are_not_scrubbed_from_text() -> None:
-    secret = Tool.from_function(lambda pin: pin, name="unlock", secret_args=["pin"])
+    def unlock(pin: Any) -> Any:
+        """Unlock."""
+        return pin
+
+    secret = Tool.from_function(unlock, secret_args=["pin"])
     assert secret.secret_values('{"pin": "123"}') == []
     assert secret.secret_values('{"pin": 12345}') == ["12345"]
     assert secret.secret_values('{"pin": "a\\"quote"}') == ['a\\"quote', 'a"quote']

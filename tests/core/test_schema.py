@@ -241,9 +241,8 @@ def test_no_parameters() -> None:
     assert schema_of(now) == {"additionalProperties": False, "properties": {}, "type": "object"}
 
 
-def test_unannotated_param_is_any() -> None:
-    def f(x) -> None:  # type: ignore[no-untyped-def]
-        ...
+def test_any_param_accepts_any_json_value() -> None:  # an unannotated one is an error: test_tool_definitions.py
+    def f(x: Any) -> None: ...
 
     assert schema_of(f) == {
         "additionalProperties": False,

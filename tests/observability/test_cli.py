@@ -63,6 +63,7 @@ def test_run_json_prints_every_event_then_the_result() -> None:
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
                 "kind": "run_start",
                 "model": "test:scripted",
                 "prompt": "Weather in Paris?",
@@ -70,6 +71,7 @@ def test_run_json_prints_every_event_then_the_result() -> None:
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
                 "kind": "model_request",
                 "step": 0,
                 "model": "test:scripted",
@@ -78,12 +80,14 @@ def test_run_json_prints_every_event_then_the_result() -> None:
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
                 "kind": "reasoning_delta",
                 "text": "The user wants the weather in Paris; I should call get_weather.",
             },
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
                 "kind": "tool_call_delta",
                 "index": 1,
                 "call_id": "call_1",
@@ -93,6 +97,7 @@ def test_run_json_prints_every_event_then_the_result() -> None:
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
                 "kind": "model_response",
                 "step": 0,
                 "response": {
@@ -134,6 +139,7 @@ def test_run_json_prints_every_event_then_the_result() -> None:
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
                 "kind": "tool_call_start",
                 "step": 0,
                 "call": {
@@ -147,6 +153,7 @@ def test_run_json_prints_every_event_then_the_result() -> None:
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
                 "kind": "tool_call_end",
                 "step": 0,
                 "call_id": "call_1",
@@ -162,15 +169,23 @@ def test_run_json_prints_every_event_then_the_result() -> None:
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
                 "kind": "model_request",
                 "step": 1,
                 "model": "test:scripted",
                 "final_answer": False,
             },
-            {"run_id": "run-1", "branch": None, "kind": "text_delta", "text": "It is 21 °C and clear in Paris."},
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
+                "kind": "text_delta",
+                "text": "It is 21 °C and clear in Paris.",
+            },
+            {
+                "run_id": "run-1",
+                "branch": None,
+                "parent_call_id": None,
                 "kind": "model_response",
                 "step": 1,
                 "response": {
@@ -194,6 +209,7 @@ def test_run_json_prints_every_event_then_the_result() -> None:
             {
                 "run_id": "run-1",
                 "branch": None,
+                "parent_call_id": None,
                 "kind": "final",
                 "output": "It is 21 °C and clear in Paris.",
                 "stop_reason": "final",

@@ -9,7 +9,17 @@ from agentkit import strategies
 from agentkit.prompts import TEMPLATES
 from agentkit.prompts.strategies import TEMPLATES as STRATEGY_TEMPLATES
 
-MODULES = ["beam", "best_of_n", "dvts", "reflect", "result", "self_consistency", "step_scorers", "verifiers"]
+MODULES = [
+    "adaptive",
+    "beam",
+    "best_of_n",
+    "dvts",
+    "reflect",
+    "result",
+    "self_consistency",
+    "step_scorers",
+    "verifiers",
+]
 
 
 def test_all_public_names_of_the_modules_are_exported() -> None:

@@ -176,7 +176,8 @@ def test_extracted_text(html: str, text: str) -> None:
     assert html_to_text(html) == text
 
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+"""The same examples on every run (the suite stays deterministic); ``derandomize=False`` explores others."""
 markup_pieces = st.sampled_from(
     [
         *"<>/!?-=\"'&#;x[] \n\té\x00",
