@@ -10,7 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from agentkit._effort import EffortSchedule
     from agentkit.agent import Agent, AgentRun, RunOptions
+    from agentkit.attachments import Document, Image
     from agentkit.compaction import ContextPolicy
     from agentkit.context import RunContext
     from agentkit.exceptions import (
@@ -69,9 +71,12 @@ _LAZY: dict[str, str] = {
     "BudgetExceeded": "agentkit.exceptions",
     "ContextPolicy": "agentkit.compaction",
     "ContextWindowExceeded": "agentkit.exceptions",
+    "Document": "agentkit.attachments",
+    "EffortSchedule": "agentkit._effort",
     "GuardrailError": "agentkit.guardrails",
     "GuardrailResult": "agentkit.guardrails",
     "GuardrailTripped": "agentkit.guardrails",
+    "Image": "agentkit.attachments",
     "InputGuardrail": "agentkit.guardrails",
     "InputGuardrailTripped": "agentkit.guardrails",
     "MissingExtra": "agentkit.exceptions",
@@ -142,9 +147,12 @@ __all__ = [
     "BudgetExceeded",
     "ContextPolicy",
     "ContextWindowExceeded",
+    "Document",
+    "EffortSchedule",
     "GuardrailError",
     "GuardrailResult",
     "GuardrailTripped",
+    "Image",
     "InputGuardrail",
     "InputGuardrailTripped",
     "MissingExtra",

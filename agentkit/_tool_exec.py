@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentkit._tool_content import ContentError, exception_text, safe_text, tool_content
+from agentkit._tool_files import file_result
 from agentkit._tool_threads import mutating_call_running, run_in_thread
 from agentkit.context import RunContext
 from agentkit.exceptions import ModelRetry
@@ -154,6 +155,8 @@ def _failure_text(template: str, call: ToolCall, exc: BaseException) -> str:
 
 def _tool_result(call: ToolCall, value: Any) -> ToolResult | RetryPrompt:
     """The value as a result, or a retry prompt when it can't be turned into JSON."""
+    if (files := file_result(call, value)) is not None:
+        return files
     try:
         content = tool_content(value)
     except ContentError as exc:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, overload
 from typing_extensions import TypeVar
 
 from agentkit._closing import close_after_error, close_history
+from agentkit._effort import EffortSchedule, scheduled_caller
 from agentkit._instructions import (
     InstructionsAttribute,
     InstructionsFunction,
@@ -34,11 +35,14 @@ from agentkit._loop import (
     call_model,
 )
 from agentkit._output import OutputSpec
+from agentkit._run_start import run_start_event
 from agentkit._tool_exec import ToolInvoker, invoke_directly
+from agentkit._user_content import Prompt, split_prompt, with_content
 from agentkit.approval import Approver
+from agentkit.attachments import Attachment
 from agentkit.compaction.policy import ContextPolicy
 from agentkit.context import RunContext
-from agentkit.events import AgentEvent, FinalResultEvent, RunStart
+from agentkit.events import AgentEvent, FinalResultEvent
 from agentkit.exceptions import UserError
 from agentkit.guardrails import GuardrailRunner, InputGuardrail, OutputGuardrail, run_directly
 from agentkit.guardrails._gate import InputGate
@@ -89,6 +93,8 @@ class RunOptions:
     """Seconds elapsed in the run, for ``max_seconds`` (durable runs pass their recorded step time)."""
     run_id: str | None = None
     extra_parts: Sequence[RequestPart] = field(default_factory=tuple)
+    user_content: Sequence[RequestPart] = field(default_factory=tuple)
+    """The first user message's parts when the prompt holds images or documents (else one text part)."""
     instructions: str | None = None
     """Instructions for this run only, sent after the agent's own (see :attr:`Agent.instructions`)."""
     guardrail_runner: GuardrailRunner = run_directly
@@ -97,6 +103,8 @@ class RunOptions:
     """Input guardrails already started for this run's input: a strategy's branches share one."""
     branch_executor: BranchExecutor | None = None
     """Where a strategy's independent branches run (durable runs make them child runs on the queue)."""
+    stream: bool = False
+    """Stream model responses, their deltas as events (:meth:`Agent.stream` sets it; a strategy's branches keep it)."""
 
 
 class AgentRun(Generic[OutputT]):
@@ -232,6 +240,7 @@ class Agent(Generic[DepsT, OutputT]):
         context: ContextPolicy | None = None,
         input_guardrails: Iterable[InputGuardrail | GuardrailFunction] = (),
         output_guardrails: Iterable[OutputGuardrail | GuardrailFunction] = (),
+        effort_schedule: EffortSchedule | None = None,
     ) -> None:
         if retries < 0 or output_retries < 0:
             raise UserError("retries and output_retries must be >= 0.")
@@ -255,6 +264,8 @@ class Agent(Generic[DepsT, OutputT]):
         self.approver = approver
         self.context = context or ContextPolicy()
         """Context management (on by default): see :class:`~agentkit.ContextPolicy`."""
+        self.effort_schedule = effort_schedule
+        """Lowers ``reasoning_effort`` as a run's budget runs out (see :class:`~agentkit.EffortSchedule`)."""
         self.output_validators: list[OutputValidator] = []
         self.input_guardrails: list[InputGuardrail] = collect(InputGuardrail, input_guardrails)
         """Checks of each run's input, beside its first model request (see :mod:`agentkit.guardrails`)."""
@@ -366,7 +377,7 @@ class Agent(Generic[DepsT, OutputT]):
     @session_run
     async def run(
         self,
-        prompt: str,
+        prompt: Prompt,
         *,
         deps: DepsT = None,  # type: ignore[assignment]
         message_history: Sequence[ModelRequest | ModelResponse] | None = None,
@@ -377,13 +388,16 @@ class Agent(Generic[DepsT, OutputT]):
         strategy: Strategy | None = None,
         options: RunOptions | None = None,
         instructions: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> AgentResult[OutputT]:
         """Run to the end and return the result. ``instructions`` are added to the agent's for this run.
 
         ``session`` (an id or a :class:`~agentkit.sessions.Session`) continues a stored conversation: the run
         holds the session, starts from its messages and appends the ones it adds (see :mod:`agentkit.sessions`).
+        ``attachments`` (or a list ``prompt``) send images and documents (see :mod:`agentkit.attachments`).
         """
-        opts = _options(options, model, settings, budget, instructions)
+        prompt, content = split_prompt(prompt, attachments)
+        opts = _options(with_content(options, content), model, settings, budget, instructions)
         if strategy is not None:
             name = getattr(strategy, "name", type(strategy).__name__)
             with traced(opts.emit, agent_name=self.name, strategy=name) as emit:
@@ -405,7 +419,7 @@ class Agent(Generic[DepsT, OutputT]):
 
     def run_sync(
         self,
-        prompt: str,
+        prompt: Prompt,
         *,
         deps: DepsT = None,  # type: ignore[assignment]
         message_history: Sequence[ModelRequest | ModelResponse] | None = None,
@@ -416,6 +430,7 @@ class Agent(Generic[DepsT, OutputT]):
         strategy: Strategy | None = None,
         options: RunOptions | None = None,
         instructions: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> AgentResult[OutputT]:
         """:meth:`run` for code that is not async. Fails clearly inside a running event loop."""
         try:
@@ -436,10 +451,11 @@ class Agent(Generic[DepsT, OutputT]):
                 strategy=strategy,
                 options=options,
                 instructions=instructions,
+                attachments=attachments,
             )
         )
 
-    async def _run_then_close(self, prompt: str, **kwargs: Any) -> AgentResult[OutputT]:
+    async def _run_then_close(self, prompt: Prompt, **kwargs: Any) -> AgentResult[OutputT]:
         """``run``, then release the models' connections: they belong to this ``run_sync``'s event loop."""
         try:
             return await self.run(prompt, **kwargs)
@@ -462,7 +478,7 @@ class Agent(Generic[DepsT, OutputT]):
 
     async def stream(
         self,
-        prompt: str,
+        prompt: Prompt,
         *,
         deps: DepsT = None,  # type: ignore[assignment]
         message_history: Sequence[ModelRequest | ModelResponse] | None = None,
@@ -471,15 +487,25 @@ class Agent(Generic[DepsT, OutputT]):
         settings: ModelSettings | None = None,
         budget: Budget | None = None,
         instructions: str | None = None,
+        attachments: Sequence[Attachment] = (),
+        strategy: Strategy | None = None,
     ) -> AsyncIterator[AgentEvent]:
-        """Run and yield typed events as they happen; the last one is a :class:`FinalResultEvent`."""
+        """Run and yield typed events as they happen; the last one is a :class:`FinalResultEvent`.
+
+        With ``strategy``, each branch's events carry its id in ``branch``; the last event is the untagged
+        :class:`FinalResultEvent` with the chosen answer.
+        """
+        prompt, content = split_prompt(prompt, attachments)
         queue: asyncio.Queue[AgentEvent | None] = asyncio.Queue()
 
         async def sink(event: AgentEvent) -> None:
             await queue.put(event)
 
-        opts = RunOptions(model=model, settings=settings, budget=budget, emit=sink, instructions=instructions)
-        task = asyncio.create_task(self._run_streaming(prompt, deps, message_history, opts, session))
+        opts = RunOptions(
+            model=model, settings=settings, budget=budget, emit=sink, instructions=instructions, user_content=content
+        )
+        opts = replace(opts, stream=True)
+        task = asyncio.create_task(self._run_streaming(prompt, deps, message_history, opts, session, strategy))
         task.add_done_callback(lambda _: queue.put_nowait(None))
         try:
             while (event := await queue.get()) is not None:
@@ -495,18 +521,55 @@ class Agent(Generic[DepsT, OutputT]):
         history: Sequence[ModelRequest | ModelResponse] | None,
         options: RunOptions,
         session: str | Session | None = None,
+        strategy: Strategy | None = None,
     ) -> None:
+        if strategy is not None:
+            await self.run(
+                prompt, deps=deps, message_history=history, session=session, strategy=strategy, options=options
+            )
+            return
         async with self.iter(
             prompt, deps=deps, message_history=history, options=options, stream=True, session=session
         ) as run:
             async for _ in run:
                 pass
 
+    def stream_output(
+        self,
+        prompt: Prompt,
+        *,
+        deps: DepsT = None,  # type: ignore[assignment]
+        message_history: Sequence[ModelRequest | ModelResponse] | None = None,
+        session: str | Session | None = None,
+        model: Model | str | None = None,
+        settings: ModelSettings | None = None,
+        budget: Budget | None = None,
+        instructions: str | None = None,
+        attachments: Sequence[Attachment] = (),
+    ) -> AsyncIterator[OutputT]:
+        """Run and yield the output as it streams: the answer text so far, or a partially validated
+        ``output_type`` (fields still missing are ``None``); each value differs from the one before, and the
+        last is the validated output (see docs: Streaming typed output)."""
+        from agentkit._stream_output import partial_outputs
+
+        events = self.stream(
+            prompt,
+            deps=deps,
+            message_history=message_history,
+            session=session,
+            model=model,
+            settings=settings,
+            budget=budget,
+            instructions=instructions,
+            attachments=attachments,
+        )
+        return partial_outputs(events, self.output)
+
     @session_iter
     @asynccontextmanager
     async def iter(
         self,
-        prompt: str,
+        prompt: Prompt,
         *,
         deps: DepsT = None,  # type: ignore[assignment]
         message_history: Sequence[ModelRequest | ModelResponse] | None = None,
@@ -514,17 +577,19 @@ class Agent(Generic[DepsT, OutputT]):
         options: RunOptions | None = None,
         stream: bool = False,
         instructions: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> AsyncIterator[AgentRun[OutputT]]:
         """Step through a run: ``async with agent.iter(task) as run: async for node in run: ...``.
 
         With ``session``, the session is held for the ``async with`` block; a run that reached its end has its
         new messages appended when the block exits.
         """
-        opts = options or RunOptions()
+        prompt, content = split_prompt(prompt, attachments)
+        opts = with_content(options, content) or RunOptions()
         opts = replace(opts, instructions=instructions) if instructions is not None else opts
         events: list[AgentEvent] = []
         with traced(opts.emit, agent_name=self.name) as emit:
-            config = self._config(deps, replace(opts, emit=emit), events, stream)
+            config = self._config(deps, replace(opts, emit=emit), events, stream or opts.stream)
             check_cost_limit(config.model, config.budget, config.price)
             messages = close_history(message_history or [])
             state = RunState(messages=messages)
@@ -532,13 +597,7 @@ class Agent(Generic[DepsT, OutputT]):
             config = replace(config, instructions=await self._run_instructions(config, [*messages, request], opts))
             config = guard_run(config, self, prompt, [*messages, request], opts)
             first = ModelRequestNode(request)
-            await config.emit(
-                RunStart(
-                    run_id=config.run_id,
-                    model=f"{config.model.provider}:{config.model.model_name}",
-                    prompt=prompt,
-                )
-            )
+            await config.emit(run_start_event(config, prompt))
             yield AgentRun(config, state, first, events)
 
     def start(self, prompt: str, **kwargs: Any) -> RunHandle:
@@ -572,7 +631,7 @@ class Agent(Generic[DepsT, OutputT]):
             emit=emit,
             stream=stream,
             invoke_tool=opts.invoke_tool,
-            model_caller=opts.model_caller,
+            model_caller=scheduled_caller(self.effort_schedule, opts.model_caller),
             tool_guard=opts.tool_guard,
             approver=opts.approver or self.approver,
             output_validators=tuple(self.output_validators),
@@ -588,7 +647,7 @@ class Agent(Generic[DepsT, OutputT]):
         return self._run_models.get(spec) if isinstance(spec, str) else prepare_model(spec)
 
     def _first_parts(self, prompt: str, opts: RunOptions) -> list[RequestPart]:
-        return [*opts.extra_parts, UserPart(content=prompt)]
+        return [*opts.extra_parts, *(opts.user_content or [UserPart(content=prompt)])]
 
     async def _run_instructions(
         self, config: RunConfig[OutputT], messages: list[ModelRequest | ModelResponse], opts: RunOptions

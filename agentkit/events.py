@@ -22,6 +22,7 @@ __all__ = [
     "BudgetExceededEvent",
     "BudgetWarning",
     "ContextCompacted",
+    "EffortLowered",
     "FinalResultEvent",
     "GuardrailEnd",
     "GuardrailStart",
@@ -60,6 +61,15 @@ class RunStart(_Event):
     kind: Literal["run_start"] = "run_start"
     model: str
     prompt: str
+    instructions: str = ""
+    """The system instructions sent at the head of every request of the run."""
+    tools: list[dict[str, Any]] = Field(default_factory=list)
+    """The tools offered to the model, each with its ``name``, ``description`` and ``parameters`` (JSON
+    schema); a structured output's final-answer tool is among them."""
+    settings: dict[str, Any] = Field(default_factory=dict)
+    """The run's model settings that differ from their defaults (as JSON)."""
+    budget: dict[str, Any] | None = None
+    """The run's budget, limits left at their defaults left out (``None``: the run has no budget)."""
 
 
 class ModelRequestStart(_Event):
@@ -156,6 +166,20 @@ class BudgetWarning(_Event):
     limit: str
     used: float
     maximum: float
+
+
+class EffortLowered(_Event):
+    """An :class:`~agentkit.EffortSchedule` lowered ``reasoning_effort``: requests from ``step`` on use ``effort``."""
+
+    kind: Literal["effort_lowered"] = "effort_lowered"
+    step: int
+    effort: str
+    previous: str | None
+    """The effort before (``None``: the settings left it to the provider)."""
+    share: float
+    """The share of the budget used when it was lowered."""
+    limit: str
+    """The budget limit used most (``max_turns``, ``max_tokens`` or ``max_cost_usd``)."""
 
 
 class BudgetExceededEvent(_Event):
@@ -283,6 +307,7 @@ AgentEvent = Annotated[
     | RetryEvent
     | BudgetWarning
     | BudgetExceededEvent
+    | EffortLowered
     | ModelSwitched
     | SettingDropped
     | ProviderCompacted

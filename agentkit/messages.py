@@ -16,8 +16,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+)
 
+from agentkit.attachments import Document, Image
 from agentkit.usage import Usage
 
 __all__ = [
@@ -69,6 +78,16 @@ class ToolResult(_Part):
     name: str
     content: Any = None
     """JSON-compatible value (a string, a dict, a list ...)."""
+    files: tuple[Annotated[Image | Document, Field(discriminator="kind")], ...] = ()
+    """Images and documents the tool returned (``content`` then says what they are)."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_files(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave ``files`` out when there are none, so results serialise as they did before files."""
+        data: dict[str, Any] = handler(self)
+        if not self.files:
+            data.pop("files", None)
+        return data
 
     def content_text(self) -> str:
         """The content as the text a model sees."""
@@ -153,7 +172,10 @@ class ToolCall(_Part):
         return cls(id=id or f"call_{uuid.uuid4().hex[:12]}", name=name, arguments=text)
 
 
-RequestPart = Annotated[SystemPart | UserPart | ToolResult | RetryPrompt, Field(discriminator="kind")]
+RequestPart = Annotated[
+    SystemPart | UserPart | Image | Document | ToolResult | RetryPrompt, Field(discriminator="kind")
+]
+"""Images and documents follow the user text they go with (see :mod:`agentkit.attachments`)."""
 ResponsePart = Annotated[ReasoningPart | TextPart | ToolCall | CompactionPart, Field(discriminator="kind")]
 
 

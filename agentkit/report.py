@@ -1,10 +1,12 @@
 """A self-contained HTML report of a run: ``render_html(result)`` (also ``result.to_html()``).
 
 The report shows the task and answer, a timeline of the steps (model requests and tool calls, with
-their durations), each step's reasoning summary, text, tool calls with arguments and results, tokens
-and cost, strategy branches or candidates with their scores, and notable events (retries, budget
-warnings, approvals, model switches). The file has its CSS and script inline and a Content Security
-Policy that forbids every network request; all run content is HTML-escaped and scrubbed of secrets.
+their durations), what the model was told (instructions, tool definitions, settings, budget), each
+step's reasoning summary, text, tool calls with arguments and results, retry prompts as the model got
+them, tokens and cost, strategy branches or candidates with their scores (steps numbered per branch),
+and notable events (budget warnings, approvals, model switches, guardrails, sub-agent runs). The file
+has its CSS and script inline and a Content Security Policy that forbids every network request; all
+run content is HTML-escaped and scrubbed of secrets.
 
 It works from events, so it renders finished runs, failed runs (pass ``error``), runs read back from
 a file written by ``agentkit run --save`` and background runs' event logs alike.

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import inspect
 import socket
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from agentkit._schema_example import example_for
+from agentkit.events import ToolCallDelta
 from agentkit.exceptions import UserError
 from agentkit.messages import ModelRequest, ModelResponse, ReasoningPart, ResponsePart, TextPart, ToolCall
-from agentkit.models.base import Model, RequestParams
+from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone, deltas_of
 from agentkit.settings import ModelSettings
 from agentkit.usage import Usage
 
@@ -82,11 +83,24 @@ class RecordedRequest:
 
 
 class _TestModel(Model):
-    def __init__(self, name: str, provider: str, supports_tools: bool) -> None:
+    def __init__(self, name: str, provider: str, supports_tools: bool, chunk_size: int | None = None) -> None:
+        if chunk_size is not None and chunk_size < 1:
+            raise UserError(f"chunk_size must be >= 1 (or None: one delta per part), got {chunk_size}.")
         self._name = name
         self._provider = provider
         self.supports_tools = supports_tools
+        self.chunk_size = chunk_size
+        """When streamed, text, reasoning and tool arguments arrive in pieces of this many characters."""
         self.requests: list[RecordedRequest] = []
+
+    async def request_stream(
+        self, messages: Messages, settings: ModelSettings, params: RequestParams
+    ) -> AsyncIterator[ModelStreamEvent]:
+        response = await self.request(messages, settings, params)
+        for event in deltas_of(response):
+            for piece in _in_chunks(event, self.chunk_size):
+                yield piece
+        yield ResponseDone(response)
 
     @property
     def model_name(self) -> str:
@@ -113,8 +127,9 @@ class ScriptedModel(_TestModel):
         name: str = "scripted",
         provider: str = "test",
         supports_tools: bool = True,
+        chunk_size: int | None = None,
     ) -> None:
-        super().__init__(name, provider, supports_tools)
+        super().__init__(name, provider, supports_tools, chunk_size)
         self._responses = [text(r) if isinstance(r, str) else r for r in responses]
 
     @property
@@ -146,8 +161,9 @@ class FunctionModel(_TestModel):
         name: str = "function",
         provider: str = "test",
         supports_tools: bool = True,
+        chunk_size: int | None = None,
     ) -> None:
-        super().__init__(name, provider, supports_tools)
+        super().__init__(name, provider, supports_tools, chunk_size)
         self.function = function
 
     async def request(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> ModelResponse:
@@ -173,8 +189,10 @@ class TestModel(_TestModel):
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, *, final_text: str = "done", call_tools: bool = True, name: str = "test") -> None:
-        super().__init__(name, "test", True)
+    def __init__(
+        self, *, final_text: str = "done", call_tools: bool = True, name: str = "test", chunk_size: int | None = None
+    ) -> None:
+        super().__init__(name, "test", True, chunk_size)
         self.final_text = final_text
         self.call_tools = call_tools
 
@@ -189,6 +207,21 @@ class TestModel(_TestModel):
             args = example_for(params.output_tool.parameters)
             return _stamped(response(ToolCall.create(params.output_tool.name, args, id="test_final")), self)
         return _stamped(text(self.final_text), self)
+
+
+def _in_chunks(event: ModelStreamEvent, size: int | None) -> list[ModelStreamEvent]:
+    """``event`` cut into deltas of ``size`` characters (a tool call's id and name come with its first piece)."""
+    if size is None or isinstance(event, ResponseDone):
+        return [event]
+    if isinstance(event, ToolCallDelta):
+        pieces = _pieces(event.args_delta, size)
+        rest = [ToolCallDelta(index=event.index, args_delta=piece) for piece in pieces[1:]]
+        return [event.model_copy(update={"args_delta": pieces[0]}), *rest]
+    return [event.model_copy(update={"text": piece}) for piece in _pieces(event.text, size)]
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
 def _stamped(result: ModelResponse, model: Model) -> ModelResponse:

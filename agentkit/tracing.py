@@ -7,17 +7,19 @@ Off until you call :func:`instrument`::
     agentkit.tracing.instrument()                     # the global TracerProvider
     agentkit.tracing.instrument(tracer_provider=tp)   # or your own
 
-Every run then produces one ``invoke_agent {agent}`` span with a ``chat {model}`` child per model
-request (model, provider, token counts including reasoning and cached tokens, cost, finish reasons),
+Every run then produces one ``invoke_agent {agent}`` span (with the budget and the tool definitions)
+with a ``chat {model}`` child per model request (model, provider, request parameters such as
+``gen_ai.request.temperature``, token counts including reasoning and cached tokens, cost, finish reasons),
 an ``execute_tool {tool}`` child per tool call (call id, duration, error status), and a
 ``guardrail {name}`` child per guardrail check (stage, tripped, error status). Retries, budget
 warnings, model switches, approvals and strategy branches are span events on the run span. Spans are
 built from the run's :mod:`agentkit.events`, so their timings are the events' timestamps.
 
 Only ``opentelemetry-api`` is needed (``pip install 'agentkit[tracing]'``); it is imported when
-:func:`instrument` is called, never by ``import agentkit``. Message and tool contents are recorded
-only with ``capture_content=True``, and everything put on a span goes through
-:func:`agentkit.redaction.redact_text` first (secret tool arguments are already redacted in events).
+:func:`instrument` is called, never by ``import agentkit``. Message and tool contents, the system
+instructions and whole tool definitions are recorded only with ``capture_content=True``, and everything
+put on a span goes through :func:`agentkit.redaction.redact_text` first (secret tool arguments are
+already redacted in events).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from agentkit.events import (
     ModelRequestStart,
     ModelResponseEvent,
     RunStart,
+    SettingDropped,
     ToolCallEnd,
     ToolCallStart,
 )
@@ -152,6 +155,8 @@ class RunTracer:
         self._chat: Span | None = None
         self._tools: dict[str, Span] = {}
         self._guardrails: dict[tuple[str, str], Span] = {}
+        self._request: dict[str, Any] = {}
+        """The request parameters each ``chat`` span records (the run's settings, less what was dropped)."""
         self._strategy = False
         self._handlers: dict[type[Any], Callable[[Any], None]] = {
             RunStart: self._start_run,
@@ -161,6 +166,7 @@ class RunTracer:
             ToolCallEnd: self._end_tool,
             GuardrailStart: self._start_guardrail,
             GuardrailEnd: self._end_guardrail,
+            SettingDropped: self._drop_setting,
             FinalResultEvent: self._end_run,
         }
 
@@ -222,8 +228,10 @@ class RunTracer:
         }
         if event.branch is not None:
             attributes["agentkit.branch"] = event.branch
+        attributes |= _setup_attributes(event, self._capture)
         if self._capture:
             attributes["gen_ai.input.messages"] = _json([_message("user", [_text_part(event.prompt)])])
+        self._request = _request_attributes(event.settings)
         self._open_run(attributes, _ns(event.ts))
 
     def _open_run(self, attributes: dict[str, Any], start_time: int | None) -> None:
@@ -280,6 +288,7 @@ class RunTracer:
             "gen_ai.operation.name": "chat",
             "gen_ai.provider.name": provider,
             "gen_ai.request.model": model,
+            **self._request,
             "agentkit.step": event.step,
         }
         if event.final_answer:
@@ -308,6 +317,15 @@ class RunTracer:
         if self._chat is not None:
             _fail(self._chat, reason, None, end_time=_ns(ts))
             self._chat = None
+
+    def _drop_setting(self, event: SettingDropped) -> None:
+        """A setting the model does not take was not sent (or sent changed): requests record what was sent."""
+        for key, value in _request_attributes({event.setting: event.replacement}, keep_none=True).items():
+            if value is None:
+                self._request.pop(key, None)
+            else:
+                self._request[key] = value
+        self._add_run_event(event)
 
     # --- tool calls ------------------------------------------------------------------------------
 
@@ -380,6 +398,44 @@ class RunTracer:
 
 
 # --- attributes ----------------------------------------------------------------------------------
+
+_REQUEST_ATTRIBUTES = {
+    "temperature": "gen_ai.request.temperature",
+    "top_p": "gen_ai.request.top_p",
+    "max_tokens": "gen_ai.request.max_tokens",
+    "seed": "gen_ai.request.seed",
+    "stop": "gen_ai.request.stop_sequences",
+    "reasoning_effort": "agentkit.request.reasoning_effort",
+    "thinking_budget": "agentkit.request.thinking_budget",
+    "parallel_tool_calls": "agentkit.request.parallel_tool_calls",
+    "timeout_s": "agentkit.request.timeout_s",
+}
+"""Model settings recorded on ``chat`` spans: GenAI semantic-convention names where they have one."""
+
+
+def _request_attributes(settings: dict[str, Any], *, keep_none: bool = False) -> dict[str, Any]:
+    return {
+        _REQUEST_ATTRIBUTES[name]: value
+        for name, value in settings.items()
+        if name in _REQUEST_ATTRIBUTES and (keep_none or value is not None)
+    }
+
+
+def _setup_attributes(event: RunStart, capture: bool) -> dict[str, Any]:
+    """The run's budget and tool definitions (names only unless ``capture``) and, with ``capture``, its
+    system instructions."""
+    attributes: dict[str, Any] = {
+        f"agentkit.budget.{limit}": value
+        for limit, value in (event.budget or {}).items()
+        if isinstance(value, bool | int | float | str)
+    }
+    if event.tools:
+        keys = ("name", "description", "parameters") if capture else ("name",)
+        tools = [{"type": "function", **{k: t[k] for k in keys if k in t}} for t in event.tools]
+        attributes["gen_ai.tool.definitions"] = _json(tools)
+    if capture and event.instructions:
+        attributes["gen_ai.system_instructions"] = _json([_text_part(event.instructions)])
+    return attributes
 
 
 def _usage_attributes(usage: Usage) -> dict[str, Any]:

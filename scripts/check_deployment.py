@@ -27,9 +27,13 @@ the file says which process performed which call. What the script checks, and ex
 7. every run the killed worker held unfinished was finished by another worker (a takeover), and every
    "Recovering the runs of dead workers" line of a worker names only killed workers.
 
+Every ``--strategy-every``-th run (default 5) is a strategy run, ``SelfConsistency(3)``: its three
+branches are child runs (``"<run>:<i>"``) that any worker may execute, and the checks above hold for each
+branch as for a run (the parent answers with branch 0's answer, the first of three distinct ones).
+A killed worker may hold a parent, branches, or both.
+
 Runs get a fresh version label (``--version``), so on a shared database these workers only touch these
-runs. Strategies whose branches fan out across workers (BestOfN as child runs) do not exist yet: each
-run here is one agent loop executed by one worker at a time.
+runs.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ class Settings:
     max_turns: int = 6
     seed: int = 0
     timeout_s: float = 300.0
+    strategy_every: int = 5
 
 
 class WorkerProcess:
@@ -135,6 +140,8 @@ class Kill:
     """The length of the side-effect file then (read after ``recorded``)."""
     orphans: set[str]
     """The unfinished runs the worker held."""
+    wall: float = 0.0
+    """When it happened (``time.time()``), to compare with the workers' log lines."""
     requeued_after_s: float | None = None
     """Seconds from the kill until a live worker had put every one of those runs back on the queue
     (the heartbeat timeout, plus up to one heartbeat)."""
@@ -225,9 +232,19 @@ def recorded_calls(store: RunStore, run_ids: list[str]) -> list[str]:
     ]
 
 
+BRANCHES = 3
+"""Branches of a strategy run (``bg_agents.vote_of_3``)."""
+
+
 def run_of(call_id: str) -> str:
-    """The run a call belongs to: model calls are ``<run>:m<turn>``, tool calls ``<run>:<turn>:<id>``."""
-    return call_id.split(":", 1)[0]
+    """The run a call belongs to: model calls are ``<run>:m<turn>``, tool calls ``<run>:<turn>:<id>``; a
+    strategy run's (``<tag>-s<i>``) are its branches' (``<run>:<branch>``)."""
+    parts = call_id.split(":")
+    return ":".join(parts[:2]) if "-s" in parts[0] else parts[0]
+
+
+def is_strategy_run(run_id: str) -> bool:
+    return "-s" in run_id
 
 
 class Deployment:
@@ -267,23 +284,39 @@ class Deployment:
             system_db_url=self.db_url, executor_id=self.store.config.executor_id, version=self.version
         )
         deps = {"path": str(self.effects), "delay_s": self.settings.call_s}
+        every = self.settings.strategy_every
         for i in range(self.settings.runs):
-            run_id = f"{self.tag}-{i:03d}"
+            strategy = bg_agents.vote_of_3 if every and i % every == every - 1 else None
+            run_id = f"{self.tag}-{'s' if strategy else ''}{i:03d}"
             turns = self.turns[run_id] = self.rng.randint(self.settings.min_turns, self.settings.max_turns)
             prompt = f"{run_id} {turns} {self.effects} {self.settings.call_s}"
             start_run(
-                bg_agents.writer, prompt, deps=deps, run_id=run_id, agent_ref=AGENT_REF, config=config, execute=False
+                bg_agents.writer,
+                prompt,
+                deps=deps,
+                run_id=run_id,
+                agent_ref=AGENT_REF,
+                config=config,
+                execute=False,
+                strategy=strategy,
             )
 
+    def all_runs(self) -> list[str]:
+        """Every run of the check: the submitted ones and the branches of the strategy runs."""
+        branches = [f"{r}:{b}" for r in self.turns if is_strategy_run(r) for b in range(BRANCHES)]
+        return [*self.turns, *branches]
+
     def statuses(self) -> dict[str, RunStatus]:
-        """The status of every run of the check (one query)."""
-        found = {status.id: status for status in self.store.list(limit=None) if status.id in self.turns}
+        """The status of every run of the check, branches included (one query; branches not started yet
+        are left out)."""
+        wanted = set(self.all_runs())
+        found = {s.id: s for s in self.store.list(limit=None, branches=True) if s.id in wanted}
         missing = set(self.turns) - set(found)
         return found | {run_id: self.store.status(run_id) for run_id in missing}
 
     def kill_thresholds(self) -> list[int]:
         """Kill points, as lengths of the side-effect file: spread over 10-70% of the expected calls."""
-        total = sum(2 * n + 1 for n in self.turns.values())
+        total = sum((2 * n + 1) * (BRANCHES if is_strategy_run(r) else 1) for r, n in self.turns.items())
         return sorted(self.rng.randint(total // 10, total * 7 // 10) for _ in range(self.settings.kills))
 
     def kill_one(self, statuses: dict[str, RunStatus]) -> bool:
@@ -297,13 +330,13 @@ class Deployment:
             return False
         victim = self.rng.choice(victims)
         victim.kill()
-        at = time.monotonic()
-        recorded = set(recorded_calls(self.store, list(self.turns)))
+        at, wall = time.monotonic(), time.time()
+        recorded = set(recorded_calls(self.store, self.all_runs()))
         lines_before = line_count(self.effects)
         orphans = {
             r for r, s in self.statuses().items() if s.executor_id == victim.executor_id and not s.state.finished
         }
-        self.report.kills.append(Kill(at, victim.executor_id, victim.pid, recorded, lines_before, orphans))
+        self.report.kills.append(Kill(at, victim.executor_id, victim.pid, recorded, lines_before, orphans, wall=wall))
         self.start_worker()
         return True
 
@@ -324,7 +357,7 @@ class Deployment:
         while True:
             statuses = self.statuses()
             self.note_takeovers(statuses)
-            if all(s.state.finished for s in statuses.values()):
+            if all(statuses[r].state.finished for r in self.turns):
                 break
             if time.monotonic() - started > self.settings.timeout_s:
                 self.report.violations.append(f"not every run finished within {self.settings.timeout_s:g} s")
@@ -349,21 +382,31 @@ def check_results(dep: Deployment, statuses: dict[str, RunStatus]) -> list[str]:
     for run_id, turns in dep.turns.items():
         status = statuses[run_id]
         if status.state is not RunState.SUCCEEDED:
-            violations.append(f"run {run_id} ended {status.state.value}: {status.error}")
+            branches = ", ".join(f"{c.id} {c.state.value} on {c.executor_id}" for c in dep.store.children(run_id))
+            where = f" (on {status.executor_id}; branches: {branches})" if is_strategy_run(run_id) else ""
+            violations.append(f"run {run_id} ended {status.state.value}: {status.error}{where}")
             continue
         dep.report.succeeded += 1
+        branches = [f"{run_id}:{b}" for b in range(BRANCHES)] if is_strategy_run(run_id) else [run_id]
         output = dep.store.result(run_id, timeout=10).output
-        if output != f"{run_id}:m{turns}":
-            violations.append(f"run {run_id} answered {output!r}, not {run_id}:m{turns}")
-        calls = recorded_calls(dep.store, [run_id])
-        tools = [c for c in calls if ":m" not in c]
-        expected_models = {f"{run_id}:m{i}" for i in range(turns + 1)}
-        if len(calls) != len(set(calls)) or set(calls) - set(tools) != expected_models or len(tools) != turns:
-            violations.append(f"run {run_id} recorded {sorted(Counter(calls).items())}, not each of its calls once")
+        if output != f"{branches[0]}:m{turns}":
+            violations.append(f"run {run_id} answered {output!r}, not {branches[0]}:m{turns}")
+        for branch in branches:
+            violations += _check_calls(dep, branch, turns)
         ends = [e.kind for e in dep.store.events(run_id, follow=False)].count("tool_call_end")
-        if ends != turns:
-            violations.append(f"run {run_id} logged {ends} tool_call_end events, not {turns}")
+        if ends != turns * len(branches):
+            violations.append(f"run {run_id} logged {ends} tool_call_end events, not {turns * len(branches)}")
     return violations
+
+
+def _check_calls(dep: Deployment, run_id: str, turns: int) -> list[str]:
+    """Each call of the run (or branch) ``run_id`` recorded once: ``turns + 1`` model calls, ``turns`` tools."""
+    calls = recorded_calls(dep.store, [run_id])
+    tools = [c for c in calls if ":m" not in c]
+    expected_models = {f"{run_id}:m{i}" for i in range(turns + 1)}
+    if len(calls) != len(set(calls)) or set(calls) - set(tools) != expected_models or len(tools) != turns:
+        return [f"run {run_id} recorded {sorted(Counter(calls).items())}, not each of its calls once"]
+    return []
 
 
 def check_effects(performed: Performed, recorded: list[str], kills: list[Kill]) -> list[str]:
@@ -399,20 +442,33 @@ def check_takeovers(dep: Deployment, statuses: dict[str, RunStatus]) -> list[str
         stayed = {r for r in kill.orphans if statuses[r].executor_id == kill.executor_id}
         if stayed:
             violations.append(f"runs of the killed {kill.executor_id} were not taken over: {sorted(stayed)}")
-    killed_ids = {kill.executor_id for kill in dep.report.kills}
+    killed_at = {kill.executor_id: kill.wall for kill in dep.report.kills}
     for worker in dep.workers:
         for line in worker.output().splitlines():
             if RECOVERING in line:
                 named = set(line.split(RECOVERING, 1)[1].split(", "))
-                if not named <= killed_ids:
-                    violations.append(f"{worker.executor_id} declared live workers dead: {sorted(named - killed_ids)}")
+                when = _logged_at(line)
+                alive = {w for w in named if w not in killed_at or (when is not None and when < killed_at[w] - 1)}
+                if alive:
+                    violations.append(f"{worker.executor_id} declared live workers dead: {sorted(alive)} ({line})")
     return violations
+
+
+def _logged_at(line: str) -> float | None:
+    """The time of a worker's log line (``HH:MM:SS [LEVEL] ...``, today, local time), or ``None``."""
+    try:
+        clock = time.strptime(line[:8], "%H:%M:%S")
+    except ValueError:
+        return None
+    now = time.localtime()
+    stamp = time.mktime((now.tm_year, now.tm_mon, now.tm_mday, clock.tm_hour, clock.tm_min, clock.tm_sec, 0, 0, -1))
+    return stamp if stamp <= time.time() + 1 else stamp - 86400  # a line from before midnight
 
 
 def verify(dep: Deployment) -> None:
     statuses = dep.statuses()
     dep.report.violations += check_results(dep, statuses)
-    recorded = recorded_calls(dep.store, list(dep.turns))
+    recorded = recorded_calls(dep.store, dep.all_runs())
     dep.report.calls = len(set(recorded))
     performed = Performed.read(dep.effects)
     dep.report.performed_again = performed.performed_again()
@@ -444,6 +500,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         call_s=args.call_s,
         seed=args.seed,
         timeout_s=args.timeout,
+        strategy_every=args.strategy_every,
     )
 
 
@@ -460,6 +517,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--call-s", type=float, default=0.2, help="seconds each model and tool call takes")
     parser.add_argument("--seed", type=int, default=None, help="random seed for the turns and the kills")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds for all runs to finish")
+    parser.add_argument(
+        "--strategy-every", type=int, default=5, help="every Nth run is a SelfConsistency(3) run (0: none)"
+    )
     args = parser.parse_args(argv)
     args.seed = random.randrange(1_000_000) if args.seed is None else args.seed
     print(f"seed {args.seed}", flush=True)

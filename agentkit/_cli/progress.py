@@ -19,6 +19,7 @@ from agentkit.events import (
     BudgetWarning,
     ContextCompacted,
     FinalResultEvent,
+    GuardrailEnd,
     ModelRequestStart,
     ModelResponseEvent,
     ModelSwitched,
@@ -88,7 +89,7 @@ class RunProgress:
     def update(self, event: AgentEvent) -> None:
         """Fold one event into the state."""
         if isinstance(event, RunStart):
-            self.model = event.model
+            self.model = event.model if event.parent_call_id is None else self.model
         elif isinstance(event, ModelRequestStart):
             self.step, self.phase, self.tail = event.step + 1, "waiting for the model", ""
         elif isinstance(event, ReasoningDelta | TextDelta):
@@ -128,6 +129,7 @@ class RunProgress:
 def event_line(event: AgentEvent, progress: RunProgress) -> Text | None:
     """The log line for ``event`` (``None`` for events that only move the status line)."""
     where = f"[{event.branch}] " if event.branch else ""
+    where += f"[sub-agent {event.parent_call_id}] " if event.parent_call_id else ""
     if isinstance(event, RunStart):
         return Text.assemble(("▶ ", "bold cyan"), f"{where}run {event.run_id} · {event.model}")
     if isinstance(event, ModelResponseEvent):
@@ -195,7 +197,25 @@ def _notice_line(event: AgentEvent, where: str) -> Text | None:
     return _other_line(event, where)
 
 
+def _guardrail_line(event: GuardrailEnd, where: str) -> Text:
+    """``✓ input guardrail no_pii passed · 4 ms`` / ``✗ ... tripped · 250 ms · <reason>`` / ``failed``."""
+    verdict = "failed" if event.error is not None else "tripped" if event.tripped else "passed"
+    mark, style = ("✓ ", "green") if verdict == "passed" else ("✗ ", "bold red")
+    line = Text.assemble(
+        "  ",
+        (mark, style),
+        f"{where}{event.stage} guardrail {event.guardrail} {verdict} · ",
+        format_seconds(event.duration_s),
+    )
+    detail = event.error if event.error is not None else event.reason
+    if detail:
+        line.append(f" · {one_line(detail)}", style="dim")
+    return line
+
+
 def _other_line(event: AgentEvent, where: str) -> Text | None:
+    if isinstance(event, GuardrailEnd):
+        return _guardrail_line(event, where)
     if isinstance(event, ContextCompacted):
         return Text.assemble("  ", ("⇣ ", "cyan"), where + describe(event))
     if isinstance(event, ProviderCompacted):

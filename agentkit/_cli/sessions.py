@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from agentkit.attachments import Document, Image
 from agentkit.exceptions import AgentkitError
 from agentkit.messages import (
     ModelRequest,
@@ -149,4 +150,7 @@ def _describe(part: RequestPart | ResponsePart) -> tuple[str, str]:
         return "reasoning", part.content or "(opaque provider state)"
     if isinstance(part, ToolCall):
         return f"tool call {part.name} [{part.id}]", part.arguments
+    if isinstance(part, Image | Document):  # never the bytes
+        size = f"{len(part.data)} bytes" if part.data is not None else "by URL"
+        return part.kind, f"{part.label} ({part.media_type}, {size})"
     return part.kind, json.dumps(part.model_dump(mode="json", exclude={"kind"}), ensure_ascii=False)

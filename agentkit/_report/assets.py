@@ -40,6 +40,8 @@ pre { margin: 0; padding: 8px 10px; background: var(--panel); border: 1px solid 
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 6px 8px;
   border-bottom: 1px solid var(--line); vertical-align: top; } th { font-size: 12px; color: var(--muted); }
 tr.chosen { background: #eef7f1; font-weight: 600; } tr.pruned td { color: var(--muted); }
+table.fields { width: auto; }
+table.fields th { font: 12.5px ui-monospace, Menlo, Consolas, monospace; color: var(--fg); }
 .toolbar { display: flex; gap: 8px; margin-bottom: 12px; }
 .toolbar input { flex: 1; max-width: 360px; padding: 5px 8px; border: 1px solid var(--line); border-radius: 6px; }
 .toolbar button { padding: 5px 10px; border: 1px solid var(--line); border-radius: 6px; background: var(--panel);

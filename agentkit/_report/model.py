@@ -14,6 +14,8 @@ from agentkit.events import (
     AgentEvent,
     ContextCompacted,
     FinalResultEvent,
+    GuardrailEnd,
+    GuardrailStart,
     ModelRequestStart,
     ModelResponseEvent,
     ProviderCompacted,
@@ -24,6 +26,7 @@ from agentkit.events import (
     ToolCallStart,
     event_adapter,
 )
+from agentkit.messages import RetryPrompt
 from agentkit.usage import Usage
 
 __all__ = ["BranchView", "Notice", "RunView", "StepView", "StrategyInfo", "ToolView", "build_view", "parse_events"]
@@ -42,6 +45,8 @@ class ToolView:
     duration: float | None = None
     result: str | None = None
     is_error: bool = False
+    retry: bool = False
+    """The result is a retry prompt (the failure text the model was sent as the call's result)."""
 
     @property
     def end(self) -> float:
@@ -54,11 +59,16 @@ class StepView:
     """One model request and the tool calls its answer asked for."""
 
     index: int
+    """Position among all the report's steps (unique: the step's anchor)."""
     run_id: str
     step: int
     model: str
     start: float
+    number: int = 1
+    """The step's number within its branch or sub-agent run (1, 2, ...)."""
     branch: str | None = None
+    parent_call_id: str | None = None
+    """Set for a step of a sub-agent run as a tool: the tool call that started it."""
     final_answer: bool = False
     duration: float | None = None
     usage: Usage | None = None
@@ -66,7 +76,7 @@ class StepView:
     text: str = ""
     finish_reason: str | None = None
     tools: list[ToolView] = field(default_factory=list)
-    retries: list[str] = field(default_factory=list)
+    retries: list[RetryPrompt] = field(default_factory=list)
 
     @property
     def model_end(self) -> float:
@@ -116,6 +126,10 @@ class RunView:
     run_id: str = ""
     model: str = ""
     prompt: str = ""
+    instructions: str = ""
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    budget: dict[str, Any] | None = None
     start: float | None = None
     end: float | None = None
     output: Any = None
@@ -161,6 +175,7 @@ class _Builder:
         self.view = RunView()
         self._open: dict[tuple[str, int], StepView] = {}
         self._tools: dict[str, ToolView] = {}
+        self._numbers: dict[tuple[str | None, str | None], int] = {}
         self._handlers: dict[type[Any], Callable[[Any], None]] = {
             RunStart: self._run_start,
             ModelRequestStart: self._request,
@@ -168,6 +183,7 @@ class _Builder:
             ToolCallStart: self._tool_start,
             ToolCallEnd: self._tool_end,
             RetryEvent: self._retry,
+            GuardrailStart: lambda event: None,  # its end says all: stage, name, verdict, duration
             StrategyBranch: self._branch,
             FinalResultEvent: self._final,
         }
@@ -182,18 +198,27 @@ class _Builder:
         handler(event)
 
     def _run_start(self, event: RunStart) -> None:
+        if event.parent_call_id is not None:
+            self._notice(event)  # a sub-agent run as a tool: the parent's setup stays the report's
+            return
         view = self.view
         if not view.run_id or event.branch is None:
             view.run_id, view.model, view.prompt = event.run_id, event.model, event.prompt
+            view.instructions, view.tools, view.settings = event.instructions, event.tools, event.settings
+            view.budget = event.budget
 
     def _request(self, event: ModelRequestStart) -> None:
+        key = (event.branch, event.parent_call_id)
+        self._numbers[key] = self._numbers.get(key, 0) + 1
         step = StepView(
             index=len(self.view.steps) + 1,
             run_id=event.run_id,
             step=event.step,
             model=event.model,
             start=event.ts,
+            number=self._numbers[key],
             branch=event.branch,
+            parent_call_id=event.parent_call_id,
             final_answer=event.final_answer,
         )
         self.view.steps.append(step)
@@ -224,6 +249,7 @@ class _Builder:
             return
         result = event.result
         tool.result = result.content if result.kind == "retry" else result.content_text()
+        tool.retry = result.kind == "retry"
         tool.duration = event.duration_s
         tool.start = event.ts - event.duration_s
         tool.is_error = event.is_error
@@ -231,7 +257,7 @@ class _Builder:
     def _retry(self, event: RetryEvent) -> None:
         step = self._open.get((event.run_id, event.step))
         if step is not None:
-            step.retries.append(event.prompt.content)
+            step.retries.append(event.prompt)
         self._notice(event)
 
     def _branch(self, event: StrategyBranch) -> None:
@@ -246,6 +272,9 @@ class _Builder:
             branch.detail = event.detail
 
     def _final(self, event: FinalResultEvent) -> None:
+        if event.parent_call_id is not None:
+            self._notice(event)  # a sub-agent's answer is its tool call's result, not the run's
+            return
         if event.branch is not None and self.view.finished:
             return
         view = self.view
@@ -265,10 +294,25 @@ def describe(event: AgentEvent) -> str:
         return describe_compaction(event) + summary
     if isinstance(event, ProviderCompacted):
         return describe_provider(event)
-    data = event.model_dump(mode="json", exclude={"kind", "run_id", "ts", "branch"})
-    fields = ", ".join(f"{key}={_short(value)}" for key, value in data.items() if value not in (None, "", [], {}))
     where = f" [branch {event.branch}]" if event.branch else ""
+    where += f" [sub-agent of call {event.parent_call_id}]" if event.parent_call_id else ""
+    if isinstance(event, GuardrailEnd):
+        return describe_guardrail(event, where)
+    if isinstance(event, RunStart):
+        return f"sub-agent run{where} started: {event.run_id} · {event.model} · task: {_short(event.prompt)}"
+    if isinstance(event, FinalResultEvent):
+        return f"sub-agent run{where} ended: {event.stop_reason} · answer: {_short(event.output)}"
+    data = event.model_dump(mode="json", exclude={"kind", "run_id", "ts", "branch", "parent_call_id"})
+    fields = ", ".join(f"{key}={_short(value)}" for key, value in data.items() if value not in (None, "", [], {}))
     return f"{event.kind.replace('_', ' ')}{where}: {fields}" if fields else event.kind.replace("_", " ")
+
+
+def describe_guardrail(event: GuardrailEnd, where: str = "") -> str:
+    """``input guardrail 'no_pii' tripped after 12 ms: <reason>`` (or ``passed`` / ``failed``)."""
+    verdict = "failed" if event.error is not None else "tripped" if event.tripped else "passed"
+    text = f"{event.stage} guardrail{where} {event.guardrail!r} {verdict} after {event.duration_s * 1000:.0f} ms"
+    detail = event.error if event.error is not None else event.reason
+    return f"{text}: {_short(detail)}" if detail else text
 
 
 def _short(value: Any) -> str:

@@ -9,8 +9,11 @@ A :class:`Dataset` holds :class:`Case` s (input, expected, metadata). Evaluators
 :class:`EvalReport` gives each strategy's accuracy with a 95 % Wilson interval, tokens (reasoning
 included), cost, model calls and latency percentiles. Saved reports (``report.save()``) are listed by
 ``agentkit eval ls`` and compared with :func:`compare` / ``agentkit eval compare A B`` (McNemar's exact test).
+``evaluate(..., allocation=ComputeOptimal(total_calls=...))`` spends a budget of model calls over the
+dataset where the vote is least settled.
 """
 
+from agentkit.evals.allocation import ComputeOptimal
 from agentkit.evals.case import Case
 from agentkit.evals.compare import Comparison, compare
 from agentkit.evals.dataset import Dataset, RowFormat
@@ -38,6 +41,7 @@ __all__ = [
     "Case",
     "CaseResult",
     "Comparison",
+    "ComputeOptimal",
     "Contains",
     "Dataset",
     "DatasetError",

@@ -102,6 +102,14 @@ class EvalReport(BaseModel):
 
         return render_html(self, plot=plot)
 
+    def plot_svg(self) -> str:
+        """The accuracy-vs-compute plot alone, as SVG text: each strategy's accuracy (with its 95 % interval)
+        against its mean model calls per case. Needs matplotlib (the ``plot`` extra); without it raises
+        :class:`~agentkit.exceptions.MissingExtra`. In a notebook: ``IPython.display.SVG(report.plot_svg())``."""
+        from agentkit.evals._plot import accuracy_vs_calls_svg
+
+        return accuracy_vs_calls_svg(self.summaries())
+
     def save(self, *, db: str | None = None) -> str:
         """Store the report (see :func:`~agentkit.evals.store.save_report`); returns where it went."""
         from agentkit.evals.store import save_report

@@ -39,6 +39,9 @@ class CaseResult(BaseModel):
     model_calls: int = 0
     """Model requests (every branch of a strategy counts)."""
     latency_s: float = 0.0
+    """Seconds the case's run took (under an allocation: its samples' runs added up)."""
+    samples: int | None = None
+    """Under a compute allocation: the samples (plain runs) the case was given; ``None`` otherwise."""
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @property

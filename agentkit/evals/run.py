@@ -1,9 +1,9 @@
 """Running an evaluation: every case under every strategy, concurrently, into an :class:`EvalReport`.
 
 Each strategy is run by :func:`_run_strategy`, which spends the same strategy on every case. A compute
-allocation over the dataset (``evaluate(..., allocation=...)``, spending more where the vote is least
-settled) belongs beside it as another way to run one strategy label, returning the same
-:class:`CaseResult` list.
+allocation over the dataset (``evaluate(..., allocation=ComputeOptimal(...))``, spending more where the
+vote is least settled) runs beside it in :mod:`agentkit.evals._allocated`, as one more label returning
+the same :class:`CaseResult` list.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pydantic_core import to_jsonable_python
 
 from agentkit.agent import Agent, RunOptions
 from agentkit.evals._progress import Advance, progress_bar
+from agentkit.evals.allocation import ComputeOptimal
 from agentkit.evals.case import Case
 from agentkit.evals.dataset import Dataset
 from agentkit.evals.evaluators import Evaluator, EvaluatorLike, ExactMatch, as_evaluator
@@ -62,6 +63,7 @@ async def evaluate(
     progress: bool | None = None,
     name: str | None = None,
     eval_id: str | None = None,
+    allocation: ComputeOptimal | None = None,
 ) -> EvalReport:
     """Run every case of ``dataset`` under every strategy and score the outputs.
 
@@ -72,17 +74,28 @@ async def evaluate(
     ``budget``: the :class:`~agentkit.Budget` of each case run (a strategy's branches share it).
     ``progress``: a progress bar on stderr (default: only on a terminal). A case whose run fails is
     recorded with its error and counts as failed; a :class:`~agentkit.exceptions.UserError` (a
-    configuration mistake) stops the evaluation.
+    configuration mistake) stops the evaluation. ``allocation``: a
+    :class:`~agentkit.evals.allocation.ComputeOptimal` budget of model calls spent over the dataset where
+    the vote is least settled, reported after the strategies under its label (``optimal:800``); with it,
+    ``strategies`` may be empty.
     """
     if concurrency < 1:
         raise UserError(f"evaluate() needs concurrency >= 1, got {concurrency}.")
     cases = list(dataset)
-    labelled = _labelled(strategies)
+    labelled = _labelled(strategies, allocation)
     scorers = [as_evaluator(e) for e in evaluators or [ExactMatch()]]
     dataset_name = getattr(dataset, "name", "dataset")
-    with progress_bar(len(cases) * len(labelled), f"evaluating {agent.name}", progress=progress) as advance:
+    if allocation is not None:
+        allocation.check_fits(len(cases))
+    runs = len(labelled) + (allocation is not None)
+    with progress_bar(len(cases) * runs, f"evaluating {agent.name}", progress=progress) as advance:
         plan = _Plan(agent, scorers, budget, deps, eval_id or _new_id(), asyncio.Semaphore(concurrency), advance)
         per_strategy = [await _run_strategy(plan, label, strategy, cases) for label, strategy in labelled]
+        if allocation is not None:
+            from agentkit.evals._allocated import run_allocation  # it runs samples with this module's helpers
+
+            per_strategy.append(await run_allocation(plan, allocation.label, allocation, cases))
+            labelled.append((allocation.label, None))
     return EvalReport(
         id=plan.eval_id,
         name=name or dataset_name,
@@ -110,13 +123,13 @@ def _new_id() -> str:
     return f"eval-{uuid.uuid4().hex[:12]}"
 
 
-def _labelled(strategies: Strategies) -> list[tuple[str, Strategy | None]]:
+def _labelled(strategies: Strategies, allocation: ComputeOptimal | None) -> list[tuple[str, Strategy | None]]:
     pairs = (
         list(strategies.items()) if isinstance(strategies, Mapping) else [(strategy_label(s), s) for s in strategies]
     )
-    if not pairs:
+    if not pairs and allocation is None:
         raise UserError("evaluate() needs at least one strategy; pass strategies=[None] for plain runs.")
-    labels = [label for label, _ in pairs]
+    labels = [label for label, _ in pairs] + ([allocation.label] if allocation is not None else [])
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
         raise UserError(

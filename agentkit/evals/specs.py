@@ -23,7 +23,8 @@ _ADAPTIVE = ("adaptive", "ac")
 
 
 def parse_strategy(spec: str, *, verifier: VerifierLike | None = None) -> Any:
-    """The strategy ``spec`` names: ``none`` (a plain run, returned as ``None``), ``sc:K``, ``bon:N``."""
+    """The strategy ``spec`` names: ``none`` (a plain run, returned as ``None``), ``sc:K``, ``bon:N``,
+    ``adaptive:N`` (or ``ac:N``, :class:`~agentkit.strategies.AdaptiveConsistency` with ``max_n=N``)."""
     name, sep, number = spec.strip().lower().partition(":")
     if name in _ADAPTIVE:
         return _adaptive(spec, _count(spec, number, sep))
@@ -52,7 +53,9 @@ def _count(spec: str, number: str, sep: str) -> int:
     try:
         count = int(number)
     except ValueError:
-        raise UserError(f"strategy {spec!r}: {number!r} is not a whole number; write e.g. 'sc:8'.") from None
+        raise UserError(
+            f"strategy {spec!r}: {number!r} is not a whole number; write e.g. '{spec.partition(':')[0]}:8'."
+        ) from None
     if count < 1:
         raise UserError(f"strategy {spec!r}: the number of runs must be at least 1, got {count}.")
     return count

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentkit.attachments import Document, Image
 from agentkit.events import ReasoningDelta, TextDelta, ToolCallDelta
 from agentkit.messages import (
     ModelRequest,
@@ -24,6 +25,7 @@ from agentkit.messages import (
     ToolResult,
     UserPart,
 )
+from agentkit.models._file_parts import attach, chat_file_part, files_note
 from agentkit.models._openai_common import (
     Piece,
     ThinkSplitter,
@@ -60,22 +62,52 @@ newer vLLM: ``reasoning``)."""
 # --- request -------------------------------------------------------------------------------------
 
 
-def chat_messages(messages: Messages, assistant: AssistantBuilder) -> list[JSON]:
-    """``messages`` as Chat Completions messages; ``assistant`` renders each model response."""
+def chat_messages(messages: Messages, assistant: AssistantBuilder, *, tool_files: bool = False) -> list[JSON]:
+    """``messages`` as Chat Completions messages; ``assistant`` renders each model response.
+
+    Images and documents join the user message before them. Files a tool returned go in its tool message
+    with ``tool_files`` (litellm converts them for Anthropic); otherwise (OpenAI takes only text in tool
+    messages) in a user message after the request's tool messages.
+    """
     out: list[JSON] = []
     for message in messages:
         if isinstance(message, ModelRequest):
-            out += [_request_message(part) for part in message.parts]
+            out += _request_messages(message, tool_files)
         else:
             out.append(assistant(message))
     return out
 
 
-def _request_message(part: SystemPart | UserPart | ToolResult | RetryPrompt) -> JSON:
+def _request_messages(request: ModelRequest, tool_files: bool) -> list[JSON]:
+    out: list[JSON] = []
+    held: list[ToolResult] = []
+    for part in request.parts:
+        if isinstance(part, Image | Document):
+            attach(out, chat_file_part(part), "text")
+            continue
+        message = _request_message(part, tool_files)
+        if held and message["role"] != "tool":
+            out.append(_files_message(held))
+            held = []
+        out.append(message)
+        if isinstance(part, ToolResult) and part.files and not tool_files:
+            held.append(part)
+    return out + ([_files_message(held)] if held else [])
+
+
+def _files_message(results: list[ToolResult]) -> JSON:
+    text: JSON = {"type": "text", "text": files_note(results)}
+    return {"role": "user", "content": [text, *(chat_file_part(f) for r in results for f in r.files)]}
+
+
+def _request_message(part: SystemPart | UserPart | ToolResult | RetryPrompt, tool_files: bool) -> JSON:
     if isinstance(part, SystemPart):
         return {"role": "system", "content": part.content}
     if isinstance(part, UserPart):
         return {"role": "user", "content": part.content}
+    if isinstance(part, ToolResult) and part.files and tool_files:
+        content = [{"type": "text", "text": part.content_text()}, *(chat_file_part(f) for f in part.files)]
+        return {"role": "tool", "tool_call_id": part.call_id, "content": content}
     if isinstance(part, ToolResult):
         return {"role": "tool", "tool_call_id": part.call_id, "content": part.content_text()}
     if part.call_id is not None:

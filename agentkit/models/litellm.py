@@ -162,7 +162,7 @@ class LiteLLMModel(RetryingModel):
     def build_kwargs(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> JSON:
         """The keyword arguments of ``litellm.acompletion`` (without streaming ones)."""
         settings = fit_settings(self.profile, self._model_name, settings).settings
-        chat = chat_messages(messages, self._assistant)
+        chat = chat_messages(messages, self._assistant, tool_files=is_claude(self._model_name))
         kwargs: JSON = {"model": self._model_name, "messages": chat}
         kwargs.update(chat_tool_fields(params))
         if is_claude(self._model_name):

@@ -31,6 +31,7 @@ from agentkit.models._llama_server import (
     find_smollm2_gguf,
     shared_server,
 )
+from agentkit.models._text_only import refuse_files
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams
 from agentkit.settings import ModelSettings
 
@@ -110,6 +111,7 @@ class LocalModel(Model):
 
     async def request(self, messages: Messages, settings: ModelSettings, params: RequestParams) -> ModelResponse:
         """Start the server if needed, then answer through native or prompted tool calling."""
+        refuse_files(messages, f"local model {self.model_name!r}")
         async with self._model() as model:
             return await model.request(messages, self._settings(settings), params)
 
@@ -117,6 +119,7 @@ class LocalModel(Model):
         self, messages: Messages, settings: ModelSettings, params: RequestParams
     ) -> AsyncIterator[ModelStreamEvent]:
         """Stream the answer (the server starts first if needed)."""
+        refuse_files(messages, f"local model {self.model_name!r}")
         async with self._model() as model:
             async for event in model.request_stream(messages, self._settings(settings), params):
                 yield event

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from openai import AsyncOpenAI
 
+from agentkit.attachments import Document, Image
 from agentkit.events import ReasoningDelta, TextDelta, ToolCallDelta
 from agentkit.exceptions import UserError
 from agentkit.messages import (
@@ -41,6 +42,7 @@ from agentkit.messages import (
 )
 from agentkit.models._adapter import Messages
 from agentkit.models._errors import Failure, IncompleteResponse, StreamReportedError
+from agentkit.models._file_parts import attach, responses_file_part
 from agentkit.models._native_compaction import compaction_item, parse_compaction_item, responses_context_management
 from agentkit.models._openai_client import OpenAIClientModel
 from agentkit.models._openai_common import (
@@ -259,9 +261,20 @@ def build_input(messages: Messages, provider: str, store: bool) -> list[JSON]:
     items: list[JSON] = []
     for message in messages:
         if isinstance(message, ModelRequest):
-            items += [_request_item(part) for part in message.parts]
+            items += _request_items(message)
         else:
             items += _response_items(message, provider, store)
+    return items
+
+
+def _request_items(request: ModelRequest) -> list[JSON]:
+    """A request's items; images and documents join the user message before them."""
+    items: list[JSON] = []
+    for part in request.parts:
+        if isinstance(part, Image | Document):
+            attach(items, responses_file_part(part), "input_text")
+        else:
+            items.append(_request_item(part))
     return items
 
 
@@ -271,10 +284,17 @@ def _request_item(part: SystemPart | UserPart | ToolResult | RetryPrompt) -> JSO
     if isinstance(part, UserPart):
         return {"role": "user", "content": part.content}
     if isinstance(part, ToolResult):
-        return {"type": "function_call_output", "call_id": _wire_id(part.call_id), "output": part.content_text()}
+        return {"type": "function_call_output", "call_id": _wire_id(part.call_id), "output": _tool_output(part)}
     if part.call_id is not None:
         return {"type": "function_call_output", "call_id": _wire_id(part.call_id), "output": part.content}
     return {"role": "user", "content": part.content}
+
+
+def _tool_output(result: ToolResult) -> str | list[JSON]:
+    """The output of a function call: its text, or a list of input parts when the tool returned files."""
+    if not result.files:
+        return result.content_text()
+    return [{"type": "input_text", "text": result.content_text()}, *(responses_file_part(f) for f in result.files)]
 
 
 def _response_items(response: ModelResponse, provider: str, store: bool) -> list[JSON]:

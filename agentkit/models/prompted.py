@@ -40,6 +40,7 @@ from agentkit.models._prompted_parse import ParsedReply, parse_reply, plain_repl
 from agentkit.models._prompted_repair import loads_lenient
 from agentkit.models._prompted_schema import ActionSpec, canonical_json
 from agentkit.models._prompted_stream import StreamTranslator, tool_call_deltas
+from agentkit.models._text_only import refuse_files
 from agentkit.models.base import Model, ModelStreamEvent, RequestParams, ResponseDone
 from agentkit.prompts import render
 from agentkit.redaction import redact_text
@@ -122,6 +123,7 @@ class PromptedModel(Model):
     async def _exchange(
         self, messages: Messages, settings: ModelSettings, params: RequestParams, *, stream: bool
     ) -> AsyncIterator[ModelStreamEvent]:
+        refuse_files(messages, f"prompted model {self.model_name!r}")
         spec = ActionSpec.of(params)
         talk = _Talk(history=messages, turns=to_text_turns(messages, spec), settings=settings, stream=stream)
         async for event in self._ask(talk, spec):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from string import Template
 
 from agentkit.prompts import agent_tool as _agent_tool
+from agentkit.prompts import attachments as _attachments
 from agentkit.prompts import compaction as _compaction
 from agentkit.prompts import core as _core
 from agentkit.prompts import evals as _evals
@@ -38,5 +39,5 @@ def register(templates: dict[str, str]) -> None:
     TEMPLATES.update(templates)
 
 
-for _area in (_core, _prompted, _strategies, _compaction, _evals, _agent_tool):
+for _area in (_core, _prompted, _strategies, _compaction, _evals, _agent_tool, _attachments):
     register(_area.TEMPLATES)

@@ -5,7 +5,8 @@ The prompt reads ``"<label> <turns> <file> <seconds per call>"``: the model asks
 fresh process agrees with the original. Every call leaves a line ``"<kind> <id> <pid>"`` in the
 file named by the deps before it takes its time (like :mod:`tests.background.bg_fake_agent`); a model call's id is
 ``"<label>:m<turn>"`` and travels in its response, a tool call's id is its idempotency key, which it
-returns.
+returns. In a branch of a strategy run (a child run ``"<parent>:<i>"``, e.g. ``writer.start(prompt,
+strategy=vote_of_3)``) the label is that run's id, so every branch's calls have ids of their own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 from typing import Any
 
 from agentkit import Agent, ModelRequest, ModelResponse, RunContext, TextPart, ToolCall, ToolResult, UserPart, tool
+from agentkit.strategies import SelfConsistency, ToolPolicy
 from agentkit.testing import FunctionModel, RecordedRequest, call, text
 
 
@@ -31,8 +33,16 @@ def _prompt(messages: list[Any]) -> tuple[str, int, str, float]:
     return label, int(turns), path, float(delay)
 
 
+def _branch_label(label: str) -> str:
+    from dbos import DBOS
+
+    run_id = DBOS.workflow_id
+    return run_id if run_id is not None and run_id.startswith(f"{label}:") else label
+
+
 async def _answer(messages: list[Any], info: RecordedRequest) -> ModelResponse:
     label, turns, path, delay = _prompt(messages)
+    label = _branch_label(label)
     done = sum(isinstance(p, ToolResult) for m in messages if isinstance(m, ModelRequest) for p in m.parts)
     call_id = f"{label}:m{done}"
     _append(path, "model", call_id)
@@ -50,6 +60,8 @@ async def append_line(ctx: RunContext[dict[str, Any]], text: str) -> str:
 
 
 writer = Agent(FunctionModel(_answer), tools=[append_line], name="writer")
+vote_of_3 = SelfConsistency(3, tools=ToolPolicy(allow_mutating={"append_line"}))
+"""Three branches, each a child run in the background; they may run ``append_line`` (its calls are counted)."""
 
 
 def call_id_of(output: Any) -> str:

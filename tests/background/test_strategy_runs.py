@@ -88,8 +88,11 @@ def test_the_shared_budget_counts_every_branchs_requests_exactly(backend: Durabl
     result = handle.result(timeout=60)
     assert result.usage.requests == 6  # Budget(max_turns=6) over 5 branches of 2 requests each
     assert result.stop_reason == "max_turns"
-    assert Counter(c.status for c in result.candidates) == Counter({"stopped": 4, "finished": 1})
-    assert {c.limit for c in result.candidates if c.status == "stopped"} == {"max_turns"}
+    finished = [c for c in result.candidates if c.finished]
+    stopped = [c for c in result.candidates if c.status == "stopped"]
+    assert 1 <= len(finished) <= 3 and len(finished) + len(stopped) == 5  # who got the 6 requests is a race
+    assert all(c.usage.requests == 2 for c in finished)
+    assert {c.limit for c in stopped} == {"max_turns"}
 
 
 def test_the_concurrency_cap_holds_across_child_runs(backend: DurableBackend, tmp_path: Path) -> None:
@@ -156,8 +159,7 @@ def test_branches_spread_over_workers_and_a_sigkill_reruns_no_finished_branch(ki
             handle = agents.solver.start(f"{effects} 0.5", strategy=agents.vote_of_5, config=config, execute=False)
             store = RunStore(config)
             finished_before = _wait_for_a_finished_branch(store, handle.id)
-            victim = next(w for w in workers if _runs_a_live_branch(store, handle.id, f"w{workers.index(w)}"))
-            victim.kill()
+            _victim(store, handle.id, workers).kill()
             result = handle.result(timeout=90)
             assert result.output == "7" and [c.status for c in result.candidates] == ["finished"] * 5
             ran = _tool_lines(effects)
@@ -180,5 +182,13 @@ def _wait_for_a_finished_branch(store: RunStore, run_id: str) -> set[str]:
     raise AssertionError("no branch finished in 30 s")
 
 
-def _runs_a_live_branch(store: RunStore, run_id: str, executor: str) -> bool:
-    return any(c.executor_id == executor and not c.state.finished for c in store.children(run_id))
+def _victim(store: RunStore, run_id: str, workers: list[Worker]) -> Worker:
+    """A worker running an unfinished branch (branches are claimed a poll after they are queued)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        live = {c.executor_id for c in store.children(run_id) if c.state is RunState.RUNNING}
+        for i, worker in enumerate(workers):
+            if f"w{i}" in live:
+                return worker
+        time.sleep(0.02)
+    raise AssertionError("no worker ran a branch in 30 s")

@@ -71,3 +71,9 @@ def test_guardrails_are_public() -> None:
     assert issubclass(agentkit.InputGuardrailTripped, agentkit.GuardrailTripped)
     assert issubclass(agentkit.GuardrailTripped, agentkit.AgentkitError)
     assert issubclass(agentkit.GuardrailError, agentkit.AgentkitError)
+
+
+def test_attachments_are_public() -> None:
+    from agentkit.attachments import Document, Image
+
+    assert (agentkit.Image, agentkit.Document) == (Image, Document)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import common, compaction, rules_anthropic, rules_chat, rules_params, rules_responses
+from . import common, compaction, rules_anthropic, rules_chat, rules_files, rules_params, rules_responses
 from .errors import Provider, ProviderError
 from .rules_responses import ResponsesState
 from .script import Reply
@@ -85,7 +85,7 @@ class ChatEndpoint:
         """OpenAI parameters and tool pairing (plain-chat) or DeepSeek's reasoning_content rule (deepseek)."""
         if self.mode == "deepseek":
             return rules_chat.check_deepseek(body)
-        return rules_params.check_openai(body, "chat") or rules_chat.check_plain(body)
+        return rules_params.check_openai(body, "chat") or rules_chat.check_plain(body) or rules_files.check_chat(body)
 
     def render(self, body: JSON, reply: Reply, input_tokens: int) -> Rendered:
         """A chat.completion body, or chat.completion.chunk frames ending with [DONE]."""
@@ -109,7 +109,7 @@ class ResponsesEndpoint:
     def validate(self, body: JSON) -> ProviderError | None:
         """Parameters the model rejects, reasoning items with their followers, encrypted content, function
         call outputs."""
-        if (rejected := rules_params.check_openai(body, "responses")) is not None:
+        if (rejected := rules_params.check_openai(body, "responses") or rules_files.check_responses(body)) is not None:
             return rejected
         items, problem = rules_responses.history(body, self.state)
         if problem is not None:
@@ -147,7 +147,11 @@ class MessagesEndpoint:
     def validate(self, body: JSON) -> ProviderError | None:
         """Sampling allowed with thinking, signatures unchanged, final assistant turn starts with thinking,
         tool uses answered."""
-        return rules_params.check_anthropic(body) or rules_anthropic.check(body, self.signer)
+        return (
+            rules_params.check_anthropic(body)
+            or rules_anthropic.check(body, self.signer)
+            or rules_files.check_anthropic(body)
+        )
 
     def render(self, body: JSON, reply: Reply, input_tokens: int) -> Rendered:
         """A message object, or the message_start ... message_stop event stream."""

@@ -57,6 +57,17 @@ TOOL_WITHOUT_CALL = (
 DUPLICATE_TOOL_CALL_ID = (
     "Invalid parameter: Duplicate value for 'tool_call_id' of '{call_id}', in messages[{first}] and messages[{second}]."
 )
+# OpenHands/OpenHands#7700, openai/openai-node#1030 (400 invalid_request_error): an image_url part in a
+# message whose role is not 'user' (tool, assistant, system); the param was not quoted.
+IMAGE_NOT_IN_USER_MESSAGE = (
+    "Invalid 'messages[{index}]'. Image URLs are only allowed for messages with role 'user', but this message "
+    "with role '{role}' contains an image URL."
+)
+# linanwx/nagobot#27 (Responses: 400, param "input[2].output[0]", code "invalid_value"): a function_call_output
+# whose output list holds a part that is not an input part.
+TOOL_OUTPUT_PART_TYPE = (
+    "Invalid value: '{type}'. Supported values are: 'input_text', 'input_image', 'input_file', and 'scoped_content'."
+)
 # Rate limit / server errors as OpenAI words them.
 OPENAI_RATE_LIMIT = (
     "Rate limit reached for {model} in organization org-emulator on requests per min (RPM): "
@@ -89,6 +100,11 @@ DEEPSEEK_TOOL_WITHOUT_CALL = "Messages with role 'tool' must be a response to a 
 DEEPSEEK_STATUS_TEXT = {429: "Rate Limit Reached", 500: "Server Error", 503: "Server Overloaded"}
 
 # --- Anthropic Messages --------------------------------------------------------------
+# anthropics/claude-code#5955 (400 invalid_request_error): an image block whose base64 media_type is not one
+# Anthropic reads; {path} is the block's location, e.g. messages.62.content.0.tool_result.content.0.
+IMAGE_MEDIA_TYPE = (
+    "{path}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"
+)
 # deepset-ai/haystack-core-integrations#2146, Kilo-Org/kilocode#5219 (400 invalid_request_error).
 FINAL_ASSISTANT_NEEDS_THINKING = (
     "messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. "

@@ -64,3 +64,29 @@ def test_adaptive_uses_adaptive_consistency_when_this_agentkit_has_it(monkeypatc
     monkeypatch.delattr(agentkit.strategies, "AdaptiveConsistency")
     with pytest.raises(UserError, match=r"^strategy 'ac:4': this agentkit has no AdaptiveConsistency; use 'sc:N'\.$"):
         parse_strategy("ac:4")
+
+
+@pytest.mark.parametrize(("spec", "max_n"), [("ac:4", 4), (" Adaptive:16 ", 16)])
+def test_adaptive_and_ac_build_the_real_adaptive_consistency(spec: str, max_n: int) -> None:
+    from agentkit.strategies import AdaptiveConsistency
+
+    strategy = parse_strategy(spec)
+
+    assert isinstance(strategy, AdaptiveConsistency)
+    assert (strategy.max_n, strategy_label(strategy)) == (max_n, f"adaptive:{max_n}")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("ac", "strategy 'ac' needs a number of runs, e.g. 'ac:8'."),
+        ("adaptive:", "strategy 'adaptive:' needs a number of runs, e.g. 'adaptive:8'."),
+        ("ac:0", "strategy 'ac:0': the number of runs must be at least 1, got 0."),
+        ("ac:many", "strategy 'ac:many': 'many' is not a whole number; write e.g. 'ac:8'."),
+    ],
+)
+def test_bad_adaptive_specs_say_what_to_write(spec: str, message: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_strategy(spec)
+
+    assert str(caught.value) == message

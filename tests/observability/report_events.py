@@ -23,6 +23,12 @@ from agentkit.usage import Usage
 T0 = 1_700_000_000.0
 MODEL = "openai:o4-mini"
 ANSWER = "Morning: the Louvre. Afternoon: a walk along the Seine (21 °C, clear)."
+INSTRUCTIONS = "You plan city trips.\n\nAnswer in two sentences."
+CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+TOOLS = [
+    {"name": "get_weather", "description": "The weather in a city today.", "parameters": CITY},
+    {"name": "find_museums", "description": "", "parameters": CITY},
+]
 
 
 def trip_run(run_id: str = "run-trip") -> list[AgentEvent]:
@@ -49,7 +55,15 @@ def trip_run(run_id: str = "run-trip") -> list[AgentEvent]:
         return {"run_id": run_id, "ts": T0 + seconds}
 
     return [
-        RunStart(model=MODEL, prompt="Plan a Tuesday in Paris.", **at(0)),
+        RunStart(
+            model=MODEL,
+            prompt="Plan a Tuesday in Paris.",
+            instructions=INSTRUCTIONS,
+            tools=TOOLS,
+            settings={"temperature": 0.3, "stop": ["END"]},
+            budget={"max_cost_usd": 0.01},
+            **at(0),
+        ),
         ModelRequestStart(step=0, model=MODEL, **at(0.01)),
         ModelResponseEvent(step=0, response=first, duration_s=1.2, **at(1.21)),
         ToolCallStart(step=0, call=first.tool_calls[0], **at(1.22)),
@@ -127,7 +141,16 @@ def hostile_run(payload: str) -> list[AgentEvent]:
         parts=[ReasoningPart(content=payload), TextPart(content=payload), call], model_name=payload, usage=Usage()
     )
     return [
-        RunStart(run_id=payload, model=payload, prompt=payload, ts=T0),
+        RunStart(
+            run_id=payload,
+            model=payload,
+            prompt=payload,
+            instructions=payload,
+            tools=[{"name": payload, "description": payload, "parameters": {payload: payload}}],
+            settings={payload: payload},
+            budget={payload: payload},
+            ts=T0,
+        ),
         ModelRequestStart(run_id=payload, branch=payload, step=0, model=payload, ts=T0),
         ModelResponseEvent(run_id=payload, branch=payload, step=0, response=response, duration_s=0.1, ts=T0 + 0.1),
         ToolCallStart(run_id=payload, branch=payload, step=0, call=call, ts=T0 + 0.1),

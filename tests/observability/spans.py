@@ -11,7 +11,9 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
 VOLATILE = frozenset({"agentkit.tool.duration_s"})
-JSON_ATTRIBUTES = frozenset({"gen_ai.input.messages", "gen_ai.output.messages"})
+JSON_ATTRIBUTES = frozenset(
+    {"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions", "gen_ai.tool.definitions"}
+)
 
 
 def span_tree(spans: Sequence[ReadableSpan]) -> list[dict[str, Any]]:

@@ -67,6 +67,21 @@ def test_run_json_prints_every_event_then_the_result() -> None:
                 "kind": "run_start",
                 "model": "test:scripted",
                 "prompt": "Weather in Paris?",
+                "instructions": "",
+                "tools": [
+                    {
+                        "name": "get_weather",
+                        "description": "Current weather for a city.",
+                        "parameters": {
+                            "additionalProperties": False,
+                            "properties": {"city": {"description": "City name.", "type": "string"}},
+                            "required": ["city"],
+                            "type": "object",
+                        },
+                    }
+                ],
+                "settings": {},
+                "budget": None,
             },
             {
                 "run_id": "run-1",

@@ -46,6 +46,21 @@ def test_report_of_a_run_shows_timeline_steps_tools_tokens_and_cost() -> None:
             "bar tl-tool: get_weather · 300 ms",
             "bar tl-tool tl-error: find_museums · 2.00 s · failed",
             "bar tl-model: step 2: openai:o4-mini · 900 ms · 300 in / 60 out",
+            "h2: Setup",
+            "h4: Instructions",
+            "h4: Tools (2)",
+            "summary: get_weather",
+            "h4: Parameters (JSON schema)",
+            "summary: find_museums",
+            "h4: Parameters (JSON schema)",
+            "h4: Settings",
+            "th: temperature",
+            "td: 0.3",
+            "th: stop",
+            'td: ["END"]',
+            "h4: Budget",
+            "th: max_cost_usd",
+            "td: 0.01",
             "h2: Steps",
             "h3: Step 1 openai:o4-mini1.20 s · 120 in / 80 out (50 reasoning) · $0.0021",
             "summary: Reasoning",
@@ -54,7 +69,7 @@ def test_report_of_a_run_shows_timeline_steps_tools_tokens_and_cost() -> None:
             "h4: Result",
             "summary: find_museums 2.00 s · c2 failed",
             "h4: Arguments",
-            "h4: Result",
+            "h4: Retry prompt",
             "h3: Step 2 openai:o4-mini900 ms · 300 in / 60 out · $0.0035",
             "h4: Text",
             "h2: Events",
@@ -115,7 +130,7 @@ def test_strategy_branches_and_their_scores() -> None:
         ]
     )
     labels = [e.all_text() for e in find(parse(html), "tl-label")]
-    assert labels == ["step 1 · branch b0", "step 2 · branch b1"]
+    assert labels == ["step 1 · branch b0", "step 1 · branch b1"]  # numbered per branch
 
 
 def test_strategy_candidates_from_a_strategy_result() -> None:

@@ -79,6 +79,31 @@ async def test_span_tree_of_a_multi_turn_run(traces: Traces) -> None:
                     "gen_ai.provider.name": "test",
                     "gen_ai.request.model": "scripted",
                     "agentkit.run.id": "run-1",
+                    "agentkit.budget.max_tokens": 380,
+                    "gen_ai.tool.definitions": [
+                        {
+                            "type": "function",
+                            "name": "get_weather",
+                            "description": "Current weather for a city.",
+                            "parameters": {
+                                "additionalProperties": False,
+                                "properties": {"city": {"description": "City name.", "type": "string"}},
+                                "required": ["city"],
+                                "type": "object",
+                            },
+                        },
+                        {
+                            "type": "function",
+                            "name": "broken",
+                            "description": "Always fails.",
+                            "parameters": {
+                                "additionalProperties": False,
+                                "properties": {"city": {"type": "string"}},
+                                "required": ["city"],
+                                "type": "object",
+                            },
+                        },
+                    ],
                     "gen_ai.input.messages": [
                         {"role": "user", "parts": [{"type": "text", "content": "Weather in Paris, Rome and Oslo?"}]}
                     ],

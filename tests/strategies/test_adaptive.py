@@ -121,7 +121,7 @@ async def test_four_equal_answers_stop_after_four_samples() -> None:
     model = answering(42)
     agent = Agent(model, output_type=int)
 
-    result = await voted(agent, "go", strategy=AdaptiveConsistency(16, wave=2))
+    result = await voted(agent, "go", strategy=AdaptiveConsistency(16, threshold=0.95, wave=2))
 
     assert result.output == 42
     assert len(model.requests) == 4
@@ -139,11 +139,23 @@ async def test_four_equal_answers_stop_after_four_samples() -> None:
     assert choose[0].detail == result.reason
 
 
+async def test_by_default_three_equal_answers_settle_the_vote() -> None:
+    model = answering(42)
+    agent = Agent(model, output_type=int)
+
+    result = await voted(agent, "go", strategy=AdaptiveConsistency(16))
+
+    assert AdaptiveConsistency().threshold == 0.9
+    assert len(model.requests) == 3
+    assert result.extra["waves"] == [3]
+    assert result.reason == "answer 42 won 3 of 3 votes (100%); stopped after 3 of 16 samples: P(leader) = 0.938 >= 0.9"
+
+
 @pytest.mark.parametrize(("wave", "waves"), [(1, [1, 1, 1, 1]), (3, [3, 1]), (4, [4]), (16, [4])])
 async def test_a_wave_never_draws_more_than_the_rule_could_need(wave: int, waves: list[int]) -> None:
     agent = Agent(answering(7), output_type=int)
 
-    result = await voted(agent, "go", strategy=AdaptiveConsistency(16, wave=wave))
+    result = await voted(agent, "go", strategy=AdaptiveConsistency(16, threshold=0.95, wave=wave))
 
     assert result.extra["waves"] == waves
     assert result.extra["samples"] == 4
@@ -153,7 +165,7 @@ async def test_a_dissenting_answer_costs_three_more_samples() -> None:
     model = saying("A", "A", "B", "A", "A", "A", "A")
     agent = Agent(model)
 
-    result = await voted(agent, "go", strategy=AdaptiveConsistency(16))
+    result = await voted(agent, "go", strategy=AdaptiveConsistency(16, threshold=0.95))
 
     # (3, 1) after the first wave of 4: P = 0.8125; (6, 1) is the first count to reach 0.95 (0.965)
     assert result.extra["waves"] == [4, 3]
@@ -168,7 +180,7 @@ async def test_a_tied_vote_draws_max_n_and_goes_to_the_answer_seen_first() -> No
     model = saying("B", "A")
     agent = Agent(model)
 
-    result = await voted(agent, "go", strategy=AdaptiveConsistency(6))
+    result = await voted(agent, "go", strategy=AdaptiveConsistency(6, threshold=0.95))
 
     assert len(model.requests) == 6
     assert result.output == "B"
@@ -191,7 +203,7 @@ async def test_never_more_than_max_n_samples(max_n: int) -> None:
 async def test_min_n_samples_come_before_the_first_test() -> None:
     agent = Agent(answering(42), output_type=int)
 
-    result = await voted(agent, "go", strategy=AdaptiveConsistency(16, min_n=6))
+    result = await voted(agent, "go", strategy=AdaptiveConsistency(16, threshold=0.95, min_n=6))
 
     assert result.extra["waves"] == [4, 2]
     assert result.reason.endswith("stopped after 6 of 16 samples: P(leader) = 0.992 >= 0.95")
@@ -202,7 +214,7 @@ async def test_failed_samples_are_spent_without_voting() -> None:
     model = FunctionModel(lambda m, i: next(replies))
     agent = Agent(model, output_retries=0)
 
-    result = await voted(agent, "go", strategy=AdaptiveConsistency(16))
+    result = await voted(agent, "go", strategy=AdaptiveConsistency(16, threshold=0.95))
 
     assert [c.status for c in result.candidates] == ["failed", "finished", "finished", "finished", "finished"]
     assert result.extra["waves"] == [4, 1]  # (3, 0) after 4 samples, one more vote settles it
@@ -226,7 +238,7 @@ async def test_the_shared_budget_ends_the_sampling() -> None:
     model = answering(42)
     agent = Agent(model, output_type=int)
 
-    result = await voted(agent, "go", budget=Budget(max_turns=3), strategy=AdaptiveConsistency(16))
+    result = await voted(agent, "go", budget=Budget(max_turns=3), strategy=AdaptiveConsistency(16, threshold=0.95))
 
     assert len(model.requests) == 3
     assert [c.status for c in result.candidates] == ["finished", "finished", "finished", "stopped"]
@@ -257,11 +269,11 @@ async def test_concurrency_caps_the_requests_in_flight() -> None:
         return call("final_result", result=5)
 
     agent = Agent(FunctionModel(slow), output_type=int)
-    wide = await voted(agent, "go", strategy=AdaptiveConsistency(16, wave=4))
+    wide = await voted(agent, "go", strategy=AdaptiveConsistency(16, threshold=0.95, wave=4))
     assert (peak, wide.extra["peak_in_flight"]) == (4, 4)
 
     peak = 0
-    narrow = await voted(agent, "go", strategy=AdaptiveConsistency(16, wave=4, concurrency=2))
+    narrow = await voted(agent, "go", strategy=AdaptiveConsistency(16, threshold=0.95, wave=4, concurrency=2))
     assert (peak, narrow.extra["peak_in_flight"]) == (2, 2)
     assert narrow.extra["samples"] == 4
 
@@ -371,25 +383,31 @@ async def test_fewer_samples_than_fixed_self_consistency_at_the_same_accuracy() 
     problems = make_problems(CASES, seed=SEED)
     fixed, fixed_calls = await run_all(lambda: SelfConsistency(16), problems)
     default, default_calls = await run_all(lambda: AdaptiveConsistency(16), problems)
-    looser, looser_calls = await run_all(lambda: AdaptiveConsistency(16, threshold=0.9), problems)
+    stricter, stricter_calls = await run_all(lambda: AdaptiveConsistency(16, threshold=0.95), problems)
 
     # every problem has one seeded stream of answers, so each adaptive vote is a prefix of the fixed one
     assert (fixed_calls, correct(fixed, problems)) == (3200, 168)  # 84.0 %
-    assert (default_calls, correct(default, problems)) == (2222, 168)  # 69.4 % of the calls, same accuracy
-    assert (looser_calls, correct(looser, problems)) == (1882, 168)  # 58.8 % of the calls, same accuracy
-    # hard problems rightly take (nearly) all 16 samples, easy ones about 5
-    assert mean_samples_by_difficulty(default, problems) == {0.3: 15.22, 0.5: 13.8, 0.7: 9.54, 0.9: 5.88}
-    assert mean_samples_by_difficulty(looser, problems) == {0.3: 14.26, 0.5: 11.92, 0.7: 7.02, 0.9: 4.44}
+    assert (default_calls, correct(default, problems)) == (1882, 168)  # 58.8 % of the calls, same accuracy
+    assert (stricter_calls, correct(stricter, problems)) == (2222, 168)  # 69.4 % of the calls, same accuracy
+    # hard problems rightly take (nearly) all 16 samples, easy ones about 4
+    assert mean_samples_by_difficulty(default, problems) == {0.3: 14.26, 0.5: 11.92, 0.7: 7.02, 0.9: 4.44}
+    assert mean_samples_by_difficulty(stricter, problems) == {0.3: 15.22, 0.5: 13.8, 0.7: 9.54, 0.9: 5.88}
     # an independent simulation (posterior by numeric integration, a test after every sample) spends
     # exactly the same samples and picks the same answers
-    for threshold, results in [(0.95, default), (0.9, looser)]:
+    for threshold, results in [(0.9, default), (0.95, stricter)]:
         simulated = [simulate(p, threshold) for p in problems]
         assert [r.extra["samples"] for r in results] == [n for n, _ in simulated]
         assert [r.output for r in results] == [answer for _, answer in simulated]
     assert sum(r.extra["samples"] for r in default) == default_calls
-    # the acceptance: within 3 points of SelfConsistency(16) with at most 60 % of its calls
-    assert looser_calls <= 0.6 * fixed_calls
-    assert abs(correct(looser, problems) - correct(fixed, problems)) <= 0.03 * CASES
+    # the simulation's own accuracy and spend, with fixed voting simulated as all 16 samples
+    simulated_default = [simulate(p, 0.9) for p in problems]
+    simulated_fixed = [simulate(p, 1.0) for p in problems]  # P(leader) < 1 always: every sample is drawn
+    assert sum(n for n, _ in simulated_default) <= 0.6 * sum(n for n, _ in simulated_fixed) == 0.6 * 3200
+    assert sum(a == p.answer for (_, a), p in zip(simulated_fixed, problems, strict=True)) == 168
+    # the acceptance, with the DEFAULT settings: within 3 points of SelfConsistency(16) with at
+    # most 60 % of its calls
+    assert default_calls <= 0.6 * fixed_calls
+    assert abs(correct(default, problems) - correct(fixed, problems)) <= 0.03 * CASES
 
 
 async def test_the_wave_size_changes_latency_not_the_samples_spent() -> None:
@@ -419,7 +437,9 @@ async def test_each_wave_is_one_batch_of_independent_branches() -> None:
     executor = WaveRecorder()
     agent = Agent(saying("A", "A", "B", "A", "A", "A", "A"))
 
-    result = await voted(agent, "go", strategy=AdaptiveConsistency(16), options=RunOptions(branch_executor=executor))
+    result = await voted(
+        agent, "go", strategy=AdaptiveConsistency(16, threshold=0.95), options=RunOptions(branch_executor=executor)
+    )
 
     assert executor.batches == [[0, 1, 2, 3], [4, 5, 6]]  # durable runs make each batch child runs
     assert result.extra["waves"] == [4, 3]
