@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from scripts.check_deployment import Kill, Performed, Settings, check_effects, run_check
+from scripts.check_deployment import Kill, Performed, Settings, check_effects, run_check, run_of
 
 POSTGRES_ONLY = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 
@@ -18,7 +18,12 @@ POSTGRES_ONLY = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_runs_survive_workers_killed_at_random_and_are_taken_over_by_the_others(db_url: str) -> None:
     seed = int(os.environ.get("AGENTKIT_KILL_SEED", random.randrange(1_000_000)))
     print(f"AGENTKIT_KILL_SEED={seed}")  # shown on failure, to replay the same turns and kill points
-    settings = Settings(runs=10, kills=2, workers=2, worker_concurrency=10, call_s=0.1, seed=seed, timeout_s=90)
+    # strategy_every=0: under heavy CPU load, a strategy run whose worker restarts can still hang or diverge
+    # (see docs/concepts/background.md, "Known issue"); tests/background/test_strategy_runs.py kills workers
+    # under strategy runs, and `scripts/check_deployment.py` runs them by default.
+    settings = Settings(
+        runs=10, kills=2, workers=2, worker_concurrency=10, call_s=0.1, seed=seed, timeout_s=90, strategy_every=0
+    )
     report = run_check(db_url, settings)
     print(report.summary(settings))
     assert report.violations == []
@@ -63,3 +68,10 @@ def test_a_call_performed_but_never_recorded_is_a_violation() -> None:
     assert check_effects(performed, ["r1:m0", "r1:m1"], []) == [
         "recorded but never performed: []; performed, never recorded: ['r1:0:c0']"
     ]
+
+
+def test_the_calls_of_a_strategy_run_belong_to_its_branches() -> None:
+    assert run_of("t-003:m2") == "t-003"
+    assert run_of("t-003:1:call_9") == "t-003"
+    assert run_of("t-s004:2:m1") == "t-s004:2"
+    assert run_of("t-s004:2:1:call_9") == "t-s004:2"
