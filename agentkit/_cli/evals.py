@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime
+import webbrowser
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -123,6 +124,9 @@ def run_eval(
     save: Annotated[bool, typer.Option(help="Save the evaluation for 'agentkit eval ls' and 'compare'.")] = True,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the whole report to this file.")] = None,
     progress: Annotated[bool | None, typer.Option(help="Show a progress bar (default: on a terminal).")] = None,
+    keep_runs: Annotated[
+        bool, typer.Option(help="Keep each case run's events, for its run report in 'agentkit eval view'.")
+    ] = True,
     db: Annotated[str | None, typer.Option("--db", envvar="AGENTKIT_DB", help="Run database to save to.")] = None,
 ) -> None:
     """Run every case under every strategy, print the table, and save the evaluation."""
@@ -138,7 +142,7 @@ def run_eval(
     try:
         report = evaluate_sync(
             built, cases, strategies=strategies, evaluators=scorers, concurrency=concurrency, budget=budget,
-            progress=progress, name=name,
+            progress=progress, name=name, keep_runs=keep_runs,
         )  # fmt: skip
     except AgentkitError as exc:
         raise _fail(exc, 1) from None
@@ -184,15 +188,18 @@ def view_eval(
     *,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the HTML.")] = None,
     db: Annotated[str | None, typer.Option("--db", envvar="AGENTKIT_DB", help="Run database to read.")] = None,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the page in a web browser.")] = False,
 ) -> None:
-    """Write an HTML page of an evaluation: the table, accuracy against compute, and every case."""
+    """Write an HTML page of an evaluation: the table, accuracy against compute, and every case, linked to its
+    run report (written beside the page, in <page>-runs/, when the evaluation kept its runs)."""
     try:
         report = load_report(ref, db=db)
     except EvalNotFound as exc:
         raise _fail(exc, 1) from None
-    path = output or Path(f"{report.id}.html")
-    path.write_text(report.to_html(), encoding="utf-8")
+    path = report.save_html(output or Path(f"{report.id}.html"))
     typer.echo(f"Report written to {path}", err=True)
+    if open_browser:
+        webbrowser.open(path.resolve().as_uri())
 
 
 @eval_app.command("compare")

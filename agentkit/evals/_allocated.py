@@ -1,7 +1,8 @@
 """Running a :class:`~agentkit.evals.allocation.ComputeOptimal` allocation into one :class:`CaseResult` per case.
 
 Each sample is a plain run of the agent under the evaluation's concurrency limit and per-run budget; a
-model caller counts every call as it is sent and refuses those past ``total_calls``.
+model caller counts every call as it is sent and refuses those past ``total_calls``. A case's run id and
+kept events are those of the sample whose answer it took (the first sample when none answered).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class _Sample:
     output: Any = None
     key: Hashable = None
     error: str | None = None
+    events: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -116,7 +118,8 @@ class _Sampler:
         run_id = f"{self.plan.eval_id}-{self.label.replace(':', '')}-{state.index}-{len(state.samples)}"
         slot = _Sample(run_id, Usage(), 0.0)
         state.samples.append(slot)  # in draw order, whatever order the runs end in
-        tally = _Tally()
+        tally = _Tally(keep=self.plan.keep_runs)
+        slot.events = tally.events  # filled as the run goes
         async with self.plan.limit:
             started = time.perf_counter()
             try:
@@ -145,11 +148,19 @@ async def _result(plan: _Plan, state: _CaseState) -> CaseResult:
     if not answered:
         last = state.samples[-1].error
         error = f"no sample produced an answer ({len(state.samples)} failed); the last: {last}"
-        return CaseResult(**_base(state.case, state.index), error=error, run_id=state.samples[0].run_id, **spent)
+        first = state.samples[0]
+        return CaseResult(
+            **_base(state.case, state.index), error=error, run_id=first.run_id, events=first.events, **spent
+        )
     keys = state.keys
     top = max(keys.count(k) for k in keys)
     chosen = next(s for s in answered if keys.count(s.key) == top)
     scored = await _scored(plan.evaluators, state.case, chosen.output)
     return CaseResult(
-        **_base(state.case, state.index), **scored, output=_jsonable(chosen.output), run_id=chosen.run_id, **spent
+        **_base(state.case, state.index),
+        **scored,
+        output=_jsonable(chosen.output),
+        run_id=chosen.run_id,
+        events=chosen.events,
+        **spent,
     )

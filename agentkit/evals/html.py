@@ -1,10 +1,12 @@
 """A self-contained HTML page of an evaluation: the summary table, the accuracy-vs-compute plot, and every
-case's result per strategy (output, scores, compute, error, run id)."""
+case's result per strategy (output, scores, compute, error, run id linked to the case's run report when
+:meth:`EvalReport.save_html` wrote them, see :mod:`agentkit.evals._runs`)."""
 
 from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from agentkit.evals._plot import accuracy_vs_calls_svg
@@ -14,7 +16,7 @@ from agentkit.evals.results import CaseResult, StrategyRun
 from agentkit.exceptions import MissingExtra
 from agentkit.redaction import redact_text
 
-__all__ = ["render_html"]
+__all__ = ["NOT_KEPT", "NOT_WRITTEN", "Links", "render_html"]
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
@@ -30,8 +32,16 @@ def esc(value: object) -> str:
     return html.escape(redact_text(str(value)), quote=True)
 
 
-def render_html(report: EvalReport, *, plot: bool = True) -> str:
-    """The page. Without matplotlib (the ``plot`` extra) the plot is replaced by a note naming the extra."""
+NOT_KEPT = "Run reports were not kept for this evaluation (evaluate(..., keep_runs=False)); each case shows its run id."
+NOT_WRITTEN = "Each case's run report is written beside this page by report.save_html(path) or 'agentkit eval view'."
+
+Links = Mapping[tuple[int, int], str]
+"""The run report of each case, by (strategy position, case index): a link relative to the page."""
+
+
+def render_html(report: EvalReport, *, plot: bool = True, links: Links | None = None) -> str:
+    """The page. Without matplotlib (the ``plot`` extra) the plot is replaced by a note naming the extra.
+    With ``links`` each case's run id links to its run report; without them a note says how to get them."""
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(report.name)}</title>",
         f"<style>{_CSS}</style></head><body>",
@@ -42,7 +52,10 @@ def render_html(report: EvalReport, *, plot: bool = True) -> str:
     ]
     if plot:
         parts.append(_plot(report))
-    parts += [_strategy_section(run) for run in report.runs]
+    note = _runs_note(report, links)
+    if note:
+        parts.append(f"<p class='note'>{esc(note)}</p>")
+    parts += [_strategy_section(run, s, links or {}) for s, run in enumerate(report.runs)]
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -61,9 +74,15 @@ def _plot(report: EvalReport) -> str:
     return f"<h2>Accuracy against compute</h2><div>{svg[svg.index('<svg') :]}</div>"
 
 
-def _strategy_section(run: StrategyRun) -> str:
+def _runs_note(report: EvalReport, links: Links | None) -> str | None:
+    if not any(r.events is not None for run in report.runs for r in run.results):
+        return NOT_KEPT
+    return None if links else NOT_WRITTEN
+
+
+def _strategy_section(run: StrategyRun, position: int, links: Links) -> str:
     summary = run.summary()
-    rows = "".join(_case_row(r) for r in run.results)
+    rows = "".join(_case_row(r, links.get((position, r.index))) for r in run.results)
     columns = ("case", "", "output", "expected", "scores", "calls", "tokens", "s", "run id")
     header = "<tr>" + "".join(f"<th>{c}</th>" for c in columns) + "</tr>"
     return (
@@ -72,7 +91,7 @@ def _strategy_section(run: StrategyRun) -> str:
     )
 
 
-def _case_row(r: CaseResult) -> str:
+def _case_row(r: CaseResult, link: str | None) -> str:
     mark = "<span class='pass'>✓</span>" if r.passed else "<span class='fail'>✗</span>"
     output = f"<span class='fail'>{esc(r.error)}</span>" if r.error else _text(r.output)
     scores = ", ".join(f"{name} {value:.2f}" for name, value in r.scores.items())
@@ -80,8 +99,12 @@ def _case_row(r: CaseResult) -> str:
     return (
         f"<tr><td>{esc(r.name)}<br>{_text(r.input)}</td><td>{mark}</td><td>{output}</td><td>{_text(r.expected)}</td>"
         f"<td>{esc(scores)}{reasons}</td><td>{r.model_calls}</td><td>{r.total_tokens}</td>"
-        f"<td>{r.latency_s:.2f}</td><td>{esc(r.run_id or '')}</td></tr>"
+        f"<td>{r.latency_s:.2f}</td><td>{_run_cell(r.run_id or '', link)}</td></tr>"
     )
+
+
+def _run_cell(run_id: str, link: str | None) -> str:
+    return f"<a href='{esc(link)}'>{esc(run_id or 'run')}</a>" if link else esc(run_id)
 
 
 def _text(value: Any) -> str:

@@ -97,10 +97,23 @@ class EvalReport(BaseModel):
 
     def to_html(self, *, plot: bool = True) -> str:
         """A self-contained HTML page: the table, the accuracy-vs-compute plot (needs matplotlib, the ``plot``
-        extra; without it a note says so) and every case's result per strategy."""
+        extra; without it a note says so) and every case's result per strategy. :meth:`save_html` also writes
+        each case's run report and links the cases to them."""
         from agentkit.evals.html import render_html
 
         return render_html(self, plot=plot)
+
+    def save_html(self, path: str | Path, *, plot: bool = True) -> Path:
+        """Write :meth:`to_html` to ``path`` and, for the runs kept (``evaluate(..., keep_runs=True)``), each case's
+        run report (the page ``agentkit view`` writes) to ``<path stem>-runs/<strategy>/<case index>.html``,
+        linked from the case's run id. Returns ``path``."""
+        from agentkit.evals._runs import write_run_pages
+        from agentkit.evals.html import render_html
+
+        target = Path(path)
+        links = write_run_pages(self, target)
+        target.write_text(render_html(self, plot=plot, links=links), encoding="utf-8")
+        return target
 
     def plot_svg(self) -> str:
         """The accuracy-vs-compute plot alone, as SVG text: each strategy's accuracy (with its 95 % interval)

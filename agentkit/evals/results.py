@@ -43,6 +43,9 @@ class CaseResult(BaseModel):
     samples: int | None = None
     """Under a compute allocation: the samples (plain runs) the case was given; ``None`` otherwise."""
     metadata: dict[str, Any] = Field(default_factory=dict)
+    events: list[dict[str, Any]] | None = None
+    """The run's events as JSON dicts (every branch of a strategy; no streaming deltas), for its run report;
+    ``None`` when the evaluation did not keep them (``evaluate(..., keep_runs=False)``)."""
 
     @property
     def total_tokens(self) -> int:

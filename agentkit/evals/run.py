@@ -19,6 +19,7 @@ from pydantic_core import to_jsonable_python
 
 from agentkit.agent import Agent, RunOptions
 from agentkit.evals._progress import Advance, progress_bar
+from agentkit.evals._runs import event_record
 from agentkit.evals.allocation import ComputeOptimal
 from agentkit.evals.case import Case
 from agentkit.evals.dataset import Dataset
@@ -49,6 +50,7 @@ class _Plan:
     eval_id: str
     limit: asyncio.Semaphore
     advance: Advance
+    keep_runs: bool = True
 
 
 async def evaluate(
@@ -64,6 +66,7 @@ async def evaluate(
     name: str | None = None,
     eval_id: str | None = None,
     allocation: ComputeOptimal | None = None,
+    keep_runs: bool = True,
 ) -> EvalReport:
     """Run every case of ``dataset`` under every strategy and score the outputs.
 
@@ -77,7 +80,9 @@ async def evaluate(
     configuration mistake) stops the evaluation. ``allocation``: a
     :class:`~agentkit.evals.allocation.ComputeOptimal` budget of model calls spent over the dataset where
     the vote is least settled, reported after the strategies under its label (``optimal:800``); with it,
-    ``strategies`` may be empty.
+    ``strategies`` may be empty. ``keep_runs``: keep each case run's events (:attr:`CaseResult.events`, saved
+    with the report) so :meth:`EvalReport.save_html` can write each case's run report. They cost about
+    1.2 KB per run plus what the model wrote (a strategy's branches each count); ``False`` keeps reports small.
     """
     if concurrency < 1:
         raise UserError(f"evaluate() needs concurrency >= 1, got {concurrency}.")
@@ -89,7 +94,8 @@ async def evaluate(
         allocation.check_fits(len(cases))
     runs = len(labelled) + (allocation is not None)
     with progress_bar(len(cases) * runs, f"evaluating {agent.name}", progress=progress) as advance:
-        plan = _Plan(agent, scorers, budget, deps, eval_id or _new_id(), asyncio.Semaphore(concurrency), advance)
+        limit = asyncio.Semaphore(concurrency)
+        plan = _Plan(agent, scorers, budget, deps, eval_id or _new_id(), limit, advance, keep_runs)
         per_strategy = [await _run_strategy(plan, label, strategy, cases) for label, strategy in labelled]
         if allocation is not None:
             from agentkit.evals._allocated import run_allocation  # it runs samples with this module's helpers
@@ -144,7 +150,7 @@ async def _run_strategy(plan: _Plan, label: str, strategy: Strategy | None, case
 
 async def _run_case(plan: _Plan, label: str, strategy: Strategy | None, index: int, case: Case) -> CaseResult:
     run_id = f"{plan.eval_id}-{label.replace(':', '')}-{index}"
-    tally = _Tally()
+    tally = _Tally(keep=plan.keep_runs)
     async with plan.limit:
         started = time.perf_counter()
         try:
@@ -160,11 +166,11 @@ async def _run_case(plan: _Plan, label: str, strategy: Strategy | None, index: i
         except Exception as exc:
             plan.advance()
             spent = exc.usage if isinstance(exc, BudgetExceeded) else tally.usage
-            return _failed(case, index, run_id, exc, spent, time.perf_counter() - started)
+            return _failed(case, index, run_id, exc, spent, time.perf_counter() - started, tally.events)
         latency = time.perf_counter() - started
         scored = await _scored(plan.evaluators, case, result.output)
     plan.advance()
-    return _recorded(case, index, result, latency, scored)
+    return _recorded(case, index, result, latency, {**scored, "events": tally.events})
 
 
 async def _scored(evaluators: list[Evaluator], case: Case, output: Any) -> dict[str, Any]:
@@ -210,21 +216,34 @@ def _recorded(case: Case, index: int, result: AgentResult[Any], latency: float, 
 
 
 class _Tally:
-    """An event sink adding up the model responses of a run (every branch), for runs that fail."""
+    """An event sink adding up the model responses of a run (every branch), for runs that fail, and keeping
+    its events when asked (for the case's run report)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep: bool = False) -> None:
         self.usage = Usage()
+        self.events: list[dict[str, Any]] | None = [] if keep else None
 
     async def __call__(self, event: AgentEvent) -> None:
+        if self.events is not None and (record := event_record(event)) is not None:
+            self.events.append(record)
         if isinstance(event, ModelResponseEvent):
             self.usage = self.usage + event.response.usage.model_copy(update={"requests": 1})
 
 
-def _failed(case: Case, index: int, run_id: str, error: Exception, usage: Usage, latency: float) -> CaseResult:
+def _failed(
+    case: Case,
+    index: int,
+    run_id: str,
+    error: Exception,
+    usage: Usage,
+    latency: float,
+    events: list[dict[str, Any]] | None = None,
+) -> CaseResult:
     return CaseResult(
         **_base(case, index),
         error=f"{type(error).__name__}: {error}",
         run_id=run_id,
+        events=events,
         **_spent(usage, latency),
     )
 

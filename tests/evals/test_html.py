@@ -63,4 +63,5 @@ async def test_eval_view_writes_the_page(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "view", "eval-v", "-o", str(out)])
 
     assert (result.exit_code, result.stderr) == (0, f"Report written to {out}\n")
-    assert out.read_text() == report.to_html()
+    (tmp_path / "direct").mkdir()
+    assert out.read_text() == report.save_html(tmp_path / "direct" / "page.html").read_text()
