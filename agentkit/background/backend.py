@@ -31,6 +31,11 @@ log = logging.getLogger("agentkit.background")
 _active: DurableBackend | None = None
 
 
+def _set_active(backend: DurableBackend | None) -> None:
+    global _active
+    _active = backend
+
+
 class _DatabaseFailuresReportedOnce(logging.Filter):
     """Drops DBOS's tracebacks of failures of the run database (agentkit reports them itself, as typed
     errors in one line), and its warnings about the runs held after such a failure."""
@@ -130,6 +135,10 @@ class DurableBackend:
                 self._connect_and_start()
         except BaseException:
             logging.getLogger("dbos").removeFilter(self._quiet)
+            _set_active(None)
+            if self._store is not None:
+                self._store.close()
+                self._store = None
             raise
 
     def _connect_and_start(self) -> None:
@@ -149,7 +158,9 @@ class DurableBackend:
         )
         self._registry = ExecutorRegistry(engine, tables, self.config)
         self._registry.register()  # before DBOS claims runs under this id
+        self._store = RunStore(self.config, engine=engine if self.config.is_sqlite else None)
         DBOS(config=self._dbos_config(engine))
+        _set_active(self)  # recovered runs may start during launch: their runners find this backend's store
         DBOS.launch()
         DBOS.register_queue(
             self.config.queue,
@@ -164,7 +175,6 @@ class DurableBackend:
             polling_interval_sec=self.config.queue_poll_s,
             on_conflict="always_update",
         )
-        self._store = RunStore(self.config, engine=engine if self.config.is_sqlite else None)
         self.recover_dead_workers()
         self._report_stuck_runs()
         self._heartbeat = threading.Thread(target=self._heartbeat_loop, name="agentkit-heartbeat", daemon=True)

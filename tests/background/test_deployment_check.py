@@ -18,12 +18,8 @@ POSTGRES_ONLY = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_runs_survive_workers_killed_at_random_and_are_taken_over_by_the_others(db_url: str) -> None:
     seed = int(os.environ.get("AGENTKIT_KILL_SEED", random.randrange(1_000_000)))
     print(f"AGENTKIT_KILL_SEED={seed}")  # shown on failure, to replay the same turns and kill points
-    # strategy_every=0: under heavy CPU load, a strategy run whose worker restarts can still hang or diverge
-    # (see docs/concepts/background.md, "Known issue"); tests/background/test_strategy_runs.py kills workers
-    # under strategy runs, and `scripts/check_deployment.py` runs them by default.
-    settings = Settings(
-        runs=10, kills=2, workers=2, worker_concurrency=10, call_s=0.1, seed=seed, timeout_s=90, strategy_every=0
-    )
+    # every fifth run is a SelfConsistency(3) run: its branches are child runs, killed and taken over too
+    settings = Settings(runs=10, kills=2, workers=2, worker_concurrency=10, call_s=0.1, seed=seed, timeout_s=90)
     report = run_check(db_url, settings)
     print(report.summary(settings))
     assert report.violations == []

@@ -192,3 +192,12 @@ def _victim(store: RunStore, run_id: str, workers: list[Worker]) -> Worker:
                 return worker
         time.sleep(0.02)
     raise AssertionError("no worker ran a branch in 30 s")
+
+
+def test_a_strategy_run_recovered_by_a_restarted_worker_finishes(db_url: str) -> None:
+    """A worker killed mid-run restarts under the same executor id: DBOS recovers its runs while it
+    launches, and the parent and branches must find that backend's database (they once found none
+    and used the default one: branches replayed with their tools refused, the parent waited forever)."""
+    from scripts.stress_strategy_recovery import cycle
+
+    assert cycle(db_url, timeout=60) is None
