@@ -502,9 +502,14 @@ class Agent(Generic[DepsT, OutputT]):
             await queue.put(event)
 
         opts = RunOptions(
-            model=model, settings=settings, budget=budget, emit=sink, instructions=instructions, user_content=content
+            model=model,
+            settings=settings,
+            budget=budget,
+            emit=sink,
+            instructions=instructions,
+            user_content=content,
+            stream=True,
         )
-        opts = replace(opts, stream=True)
         task = asyncio.create_task(self._run_streaming(prompt, deps, message_history, opts, session, strategy))
         task.add_done_callback(lambda _: queue.put_nowait(None))
         try:
@@ -528,9 +533,7 @@ class Agent(Generic[DepsT, OutputT]):
                 prompt, deps=deps, message_history=history, session=session, strategy=strategy, options=options
             )
             return
-        async with self.iter(
-            prompt, deps=deps, message_history=history, options=options, stream=True, session=session
-        ) as run:
+        async with self.iter(prompt, deps=deps, message_history=history, options=options, session=session) as run:
             async for _ in run:
                 pass
 

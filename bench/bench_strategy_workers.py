@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +27,9 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-POSTGRES_ENV = "AGENTKIT_TEST_POSTGRES_URL"
 REEXEC_ENV = "AGENTKIT_BENCH_STRATEGY_UNDER_POSTGRES"
+
+from bench_workers import postgres_server, start_workers, stop_workers  # noqa: E402
 
 from agentkit import Agent, UserPart  # noqa: E402
 from agentkit.strategies import BestOfN  # noqa: E402
@@ -55,27 +54,6 @@ def is_42(output: str) -> float:
 agent = Agent(FunctionModel(_answer), name="bench-strategy")
 
 
-def _start_workers(db_url: str, count: int, logs: Path) -> list[subprocess.Popen[str]]:
-    from agentkit.background.worker import READY_LINE
-
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(BENCH), str(REPO), os.environ.get("PYTHONPATH", "")]))
-    procs = []
-    for i in range(count):
-        command = [
-            sys.executable, "-m", "agentkit.background.worker", "bench_strategy_workers:agent",
-            "--db", db_url, "--executor-id", f"bench-{i}", "--branch-concurrency", "16", "--poll", "0.05",
-        ]  # fmt: skip
-        with (logs / f"w{i}.log").open("w") as out:
-            procs.append(subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, text=True))
-    deadline = time.monotonic() + 120
-    for i, proc in enumerate(procs):
-        while READY_LINE not in (logs / f"w{i}.log").read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"worker {i} did not start:\n{(logs / f'w{i}.log').read_text()}")
-            time.sleep(0.05)
-    return procs
-
-
 def measure(db_url: str, workers: int, n: int, latency: float, repeats: int) -> tuple[float, set[str]]:
     """Median wall seconds of a Best-of-``n`` run, and the workers that ran its branches."""
     from agentkit.background import DurableConfig, RunStore
@@ -84,7 +62,8 @@ def measure(db_url: str, workers: int, n: int, latency: float, repeats: int) -> 
     config = DurableConfig(system_db_url=db_url, executor_id="bench-client")
     store = RunStore(config)
     with tempfile.TemporaryDirectory(prefix="agentkit-bench-strategy-") as logs:
-        procs = _start_workers(db_url, workers, Path(logs))
+        options = ("--branch-concurrency", "16")
+        procs = start_workers(db_url, workers, Path(logs), "bench_strategy_workers:agent", options)
         try:
             walls, executors = [], set()
             strategy = BestOfN(n, verifier=me.is_42)
@@ -96,10 +75,7 @@ def measure(db_url: str, workers: int, n: int, latency: float, repeats: int) -> 
                 assert result.output == "42" and len(result.candidates) == n
                 executors |= {c.executor_id or "-" for c in store.children(handle.id)}
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.wait(30)
+            stop_workers(procs)
             store.close()
     return statistics.median(walls), executors
 
@@ -112,14 +88,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--db", default=None)
     args = parser.parse_args()
-    server = args.db or os.environ.get(POSTGRES_ENV)
-    if server is None:
-        if os.environ.get(REEXEC_ENV):
-            print("skipped: no PostgreSQL (install the postgresql package, or pass --db postgresql://...)")
-            return 0
-        env = dict(os.environ, **{REEXEC_ENV: "1"})
-        command = ["bash", str(REPO / "scripts" / "with_postgres.sh"), sys.executable, __file__, *sys.argv[1:]]
-        return subprocess.run(command, env=env, check=False).returncode
+    server = args.db or postgres_server(__file__, REEXEC_ENV)
     sys.path.insert(0, str(BENCH))  # so this module is importable as bench_strategy_workers here too
     print(f"Best-of-{args.n} as a background run, {args.latency:g} s model latency, median of {args.repeats}")
     print(f"{'workers':>8} {'wall s':>8} {'x latency':>10}  branches ran on")

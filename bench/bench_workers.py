@@ -124,16 +124,23 @@ class ConnectionSampler:
         self._engine.dispose()
 
 
-def start_workers(db_url: str, count: int, logs: Path) -> list[subprocess.Popen[str]]:
-    """Start ``count`` workers (their output in ``logs``) and wait until each is ready."""
+def start_workers(
+    db_url: str,
+    count: int,
+    logs: Path,
+    agent_ref: str = AGENT_REF,
+    options: tuple[str, ...] = ("--worker-concurrency", "8"),
+) -> list[subprocess.Popen[str]]:
+    """Start ``count`` workers of ``agent_ref`` with ``options`` (their output in ``logs``) and wait until each
+    is ready."""
     from agentkit.background.worker import READY_LINE
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(BENCH), str(REPO), os.environ.get("PYTHONPATH", "")]))
     procs = []
     for i in range(count):
         command = [
-            sys.executable, "-m", "agentkit.background.worker", AGENT_REF,
-            "--db", db_url, "--executor-id", f"bench-{i}", "--worker-concurrency", "8", "--poll", "0.05",
+            sys.executable, "-m", "agentkit.background.worker", agent_ref,
+            "--db", db_url, "--executor-id", f"bench-{i}", "--poll", "0.05", *options,
         ]  # fmt: skip
         with (logs / f"bench-{i}.log").open("w") as out:
             procs.append(subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, text=True))
@@ -253,11 +260,18 @@ def args_line(turns: int) -> str:
     return f"runs submitted at once, {turns} tool turns = {2 * turns + 1} steps per run, --worker-concurrency 8"
 
 
-def _reexec_under_postgres() -> int:
-    """Run this script again under scripts/with_postgres.sh; 0 with a note when PostgreSQL is missing."""
-    env = dict(os.environ, **{REEXEC_ENV: "1"})
-    command = ["bash", str(REPO / "scripts" / "with_postgres.sh"), sys.executable, __file__, *sys.argv[1:]]
-    return subprocess.run(command, env=env, check=False).returncode
+def postgres_server(script: str, reexec_env: str) -> str:
+    """The PostgreSQL server to measure on (``$AGENTKIT_TEST_POSTGRES_URL``). Without one, ``script`` runs
+    again under scripts/with_postgres.sh and this process exits with its status; that run, without
+    PostgreSQL binaries, says so and exits 0."""
+    if server := os.environ.get(POSTGRES_ENV):
+        return server
+    if os.environ.get(reexec_env):
+        print("skipped: no PostgreSQL (install the postgresql package, or pass --db postgresql://...)")
+        sys.exit(0)
+    env = dict(os.environ, **{reexec_env: "1"})
+    command = ["bash", str(REPO / "scripts" / "with_postgres.sh"), sys.executable, script, *sys.argv[1:]]
+    sys.exit(subprocess.run(command, env=env, check=False).returncode)
 
 
 def main() -> int:
@@ -268,12 +282,7 @@ def main() -> int:
     parser.add_argument("--sequential-runs", type=int, default=5, help="runs one at a time, for the step cost")
     parser.add_argument("--db", default=None, help="a PostgreSQL server URL (a database is created per measurement)")
     args = parser.parse_args()
-    server = args.db or os.environ.get(POSTGRES_ENV)
-    if server is None:
-        if os.environ.get(REEXEC_ENV):
-            print("skipped: no PostgreSQL (install the postgresql package, or pass --db postgresql://...)")
-            return 0
-        return _reexec_under_postgres()
+    server = args.db or postgres_server(__file__, REEXEC_ENV)
     with fresh_database(server, "agentkit_bench") as url:
         sequential = one_at_a_time(url, args.sequential_runs, SEQUENTIAL_TURNS)
     print(f"one at a time: {sequential:.2f} ms per step", flush=True)

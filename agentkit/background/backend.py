@@ -99,8 +99,9 @@ class DurableBackend:
         return self._store
 
     def launch(self) -> None:
-        """Connect, create the schema, recover this executor's runs and start executing queued runs."""
-        global _active
+        """Connect, create the schema, recover this executor's runs and start executing queued runs.
+
+        The backend is :meth:`active` from just before DBOS launches (recovered runs may start then) on."""
         if _active is not None:
             raise BackgroundError(
                 f"A DurableBackend is already running in this process (executor {_active.config.executor_id}); "
@@ -116,7 +117,6 @@ class DurableBackend:
             worker.join()
             if self._launch_error is not None:
                 raise self._launch_error
-        _active = self
 
     _launch_error: BaseException | None = None
 
@@ -254,7 +254,6 @@ class DurableBackend:
     def shutdown(self, *, wait_s: int = 0) -> None:
         """Stop executing. Runs still in progress stay ``running`` and are recovered by another worker
         (or by this executor id's next launch); ``wait_s`` gives them time to finish first."""
-        global _active
         from dbos import DBOS
 
         if self._stop.is_set() or self._registry is None:
@@ -278,4 +277,4 @@ class DurableBackend:
 
         _durable.bind_event_log(None)
         logging.getLogger("dbos").removeFilter(self._quiet)
-        _active = None
+        _set_active(None)

@@ -23,8 +23,7 @@ from dbos import error as dbos_error
 
 from agentkit._instructions import INSTRUCTIONS_KEY
 from agentkit.background.approvals import APPROVALS_KEY
-from agentkit.background.spec import RunSpec
-from agentkit.background.starting import STRATEGY_NAME_KEY
+from agentkit.background.spec import PARENT_KEY, STRATEGY_NAME_KEY, RunSpec
 from agentkit.strategies._branching import BranchFn
 from agentkit.strategies.result import Candidate
 
@@ -33,11 +32,9 @@ if TYPE_CHECKING:
     from agentkit.background.store import RunStore
     from agentkit.strategies._session import Session
 
-__all__ = ["BRANCH_RUNNER", "PARENT_KEY", "ChildRuns", "child_id"]
+__all__ = ["BRANCH_RUNNER", "ChildRuns", "child_id"]
 
 BRANCH_RUNNER = "agentkit.background.strategy_runs:run_branch"
-PARENT_KEY = "parent"
-"""The payload key of a child run naming its parent run."""
 _FAILED = {"ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "CANCELLED"}
 
 

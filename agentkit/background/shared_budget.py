@@ -115,6 +115,7 @@ class SharedBudget:
         with self._engine.begin() as conn:
             taken = conn.execute(query).rowcount == 1
         if not taken:
+            self._row()  # a missing row is an error, not a used-up limit
             self._stop("max_tool_calls")
         return taken
 
@@ -188,10 +189,9 @@ class SharedBudget:
         import sqlalchemy as sa
 
         t = self._table
-        extra = max(0, usage.requests - 1)  # admission counted one request already
-        values: dict[str, Any] = {name: t.c[name] + getattr(usage, name) for name in USAGE_COUNTS}
-        values["requests"] = t.c.requests + extra
-        values["tool_calls"] = t.c.tool_calls  # counted by take_tool_call
+        counted = ("requests", "tool_calls")  # at admission and by take_tool_call
+        values: dict[str, Any] = {n: t.c[n] + getattr(usage, n) for n in USAGE_COUNTS if n not in counted}
+        values["requests"] = t.c.requests + max(0, usage.requests - 1)  # admission counted one already
         values["cost_usd"] = t.c.cost_usd + usage.cost_usd
         with self._engine.begin() as conn:
             conn.execute(sa.update(t).where(t.c.run_id == self.run_id).values(values))

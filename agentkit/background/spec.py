@@ -11,10 +11,15 @@ from typing import Any
 from agentkit.background.errors import RunnerNotFound
 from agentkit.background.steps import StepRunner
 
-__all__ = ["RunSpec", "Runner", "import_object", "resolve_runner", "runner_path"]
+__all__ = ["PARENT_KEY", "STRATEGY_NAME_KEY", "RunSpec", "Runner", "import_object", "resolve_runner", "runner_path"]
 
 Runner = Callable[[dict[str, Any], StepRunner], Awaitable[Any]]
 """``async def runner(payload, steps) -> result``: the body of a durable run."""
+
+STRATEGY_NAME_KEY = "strategy_name"
+"""The payload key naming the strategy of a strategy run and of its branches (shown by ``runs show``)."""
+PARENT_KEY = "parent"
+"""The payload key of a branch (a child run) naming its strategy run."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from agentkit.background import runtime
 from agentkit.background.agent_refs import check_agent_ref, find_agent_ref
 from agentkit.background.approvals import APPROVALS_KEY, BY_AGENT, BY_PERSON
 from agentkit.background.config import DurableConfig
-from agentkit.background.spec import RunSpec
+from agentkit.background.spec import STRATEGY_NAME_KEY, RunSpec
 from agentkit.background.strategy_check import check_strategy
 from agentkit.sessions._durable import SESSION_KEY, session_payload
 
@@ -21,12 +21,11 @@ if TYPE_CHECKING:
     from agentkit.sessions import Session
     from agentkit.strategies.base import Strategy
 
-__all__ = ["AGENT_RUNNER", "STRATEGY_KEY", "STRATEGY_NAME_KEY", "find_agent_ref", "start_run"]
+__all__ = ["AGENT_RUNNER", "STRATEGY_KEY", "find_agent_ref", "start_run"]
 
 AGENT_RUNNER = "agentkit.background.agent_runner:run_agent"
 STRATEGY_KEY = "strategy"
 """The payload key of a strategy run's strategy (pickled)."""
-STRATEGY_NAME_KEY = "strategy_name"
 TITLE_CHARS = 80
 
 

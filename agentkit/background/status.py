@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from agentkit.background.approvals import APPROVALS_KEY, PendingApproval
+from agentkit.background.spec import PARENT_KEY, STRATEGY_NAME_KEY
 
 __all__ = ["RunState", "RunStatus", "StepRecord"]
 
@@ -95,8 +96,8 @@ class RunStatus:
             dbos_status=wf.status,
             pending_approvals=tuple(pending),
             approvals=str(payload.get(APPROVALS_KEY, "")) if isinstance(payload, dict) else "",
-            strategy=str(payload.get("strategy_name", "")) if isinstance(payload, dict) else "",
-            parent=payload.get("parent") if isinstance(payload, dict) else None,
+            strategy=str(payload.get(STRATEGY_NAME_KEY, "")) if isinstance(payload, dict) else "",
+            parent=payload.get(PARENT_KEY) if isinstance(payload, dict) else None,
         )
 
 

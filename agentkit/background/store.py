@@ -203,6 +203,15 @@ class RunStore:
         return sorted(kids, key=lambda run: int(run.id.rsplit(":", 1)[1]))
 
     @_guarded
+    def _branch_ids(self, run_id: str) -> builtins.list[str]:
+        """The ids of the strategy run's branches (``<run id>:<index>``), without reading their payloads."""
+        found = self._client.list_workflows(
+            workflow_id_prefix=f"{run_id}:", name=WORKFLOW_NAME, load_input=False, load_output=False
+        )
+        ids = [wf.workflow_id for wf in found if wf.workflow_id[len(run_id) + 1 :].isdigit()]
+        return sorted(ids, key=lambda branch: int(branch[len(run_id) + 1 :]))
+
+    @_guarded
     def steps(self, run_id: str) -> builtins.list[StepRecord]:
         """The run's finished steps, in order (a step in progress is not listed)."""
         self.status(run_id)
@@ -403,7 +412,8 @@ class RunStore:
 
 class _EventCursor:
     """Where a reader of a run's events is: in the run's own log and, for a strategy run, in each
-    branch's log (branches are looked for on every read, since they start while the run goes on)."""
+    branch's log (branches are looked for on every read, since they start while the run goes on; by id
+    alone, so a read loads no branch's payload)."""
 
     def __init__(self, store: RunStore, run_id: str, offset: int) -> None:
         self._store = store
@@ -414,8 +424,8 @@ class _EventCursor:
     def read(self) -> builtins.list[RunEvent]:
         """The events logged since the last read, the run's own first, then each branch's in branch order."""
         if self._tree:
-            for child in self._store.children(self._run_id):
-                self._offsets.setdefault(child.id, 0)
+            for branch in self._store._branch_ids(self._run_id):
+                self._offsets.setdefault(branch, 0)
         batch: builtins.list[RunEvent] = []
         for run_id, offset in self._offsets.items():
             found = self._store._read_events(run_id, offset)

@@ -18,9 +18,9 @@ from agentkit._loop import call_model
 from agentkit.agent import Agent, RunOptions
 from agentkit.background import runtime
 from agentkit.background.agent_runner import _load_agent, durable_options
-from agentkit.background.fanout import PARENT_KEY, ChildRuns
+from agentkit.background.fanout import ChildRuns
 from agentkit.background.shared_budget import SharedBudget
-from agentkit.background.starting import STRATEGY_NAME_KEY
+from agentkit.background.spec import PARENT_KEY, STRATEGY_NAME_KEY
 from agentkit.background.steps import StepRunner
 from agentkit.strategies._branching import BranchFn
 from agentkit.strategies._session import Session

@@ -21,6 +21,7 @@ from agentkit.strategies._ledger import BranchStopped, Ledger
 from agentkit.strategies._tools import BranchTools, ToolCache, ToolPolicy
 from agentkit.strategies.result import Candidate, NoCandidateError, StrategyResult, Vote
 from agentkit.strategies.verifiers import Verdict, Verifier, VerifyContext
+from agentkit.usage import LimitName
 
 __all__ = ["Session", "StrategyConfig", "gather_branches", "whole_run"]
 
@@ -205,15 +206,16 @@ class Session:
         self, candidates: list[Candidate], chosen: Candidate, reason: str, votes: Sequence[Vote] = ()
     ) -> StrategyResult[Any]:
         """Build the result, emit the choice and the final event."""
-        self._raise_if_budget_raises(candidates)
+        stopped_by = self.ledger.stopped_by  # read once: a shared ledger reads the run database
+        self._raise_if_budget_raises(candidates, stopped_by)
         await self.emit_branch("choose", chosen.branch_id, chosen.score, reason)
-        stop_reason = self.ledger.stopped_by or chosen.stop_reason or "final"
-        await self.emit(
-            FinalResultEvent(run_id=self.root_id, output=chosen.output, stop_reason=stop_reason, usage=self.ledger.used)
-        )
+        stop_reason = stopped_by or chosen.stop_reason or "final"
+        used = self.ledger.used
+        final = FinalResultEvent(run_id=self.root_id, output=chosen.output, stop_reason=stop_reason, usage=used)
+        await self.emit(final)
         return StrategyResult(
             output=chosen.output,
-            usage=self.ledger.used,
+            usage=used,
             messages=chosen.messages,
             stop_reason=stop_reason,
             run_id=self.root_id,
@@ -242,20 +244,19 @@ class Session:
 
     def no_answer(self, candidates: list[Candidate], fix: str) -> AgentkitError:
         """The error for a strategy none of whose branches answered."""
-        self._raise_if_budget_raises(candidates)
+        limit = self.ledger.stopped_by
+        self._raise_if_budget_raises(candidates, limit)
         counts = Counter(c.status for c in candidates)
         summary = ", ".join(f"{n} {status}" for status, n in counts.items())
         message = f"{self.name}: no branch produced an answer ({summary})."
         failed = next((c for c in candidates if c.error and c.status == "failed"), None)
         if failed is not None:
             message += f" First error (branch {failed.branch_id}): {failed.error}"
-        limit = self.ledger.stopped_by
         if limit is not None:
             fix = f"The shared budget limit {limit!r} stopped branches: raise it or use fewer branches. {fix}"
         return NoCandidateError(f"{message}\n{fix}", candidates)
 
-    def _raise_if_budget_raises(self, candidates: list[Candidate]) -> None:
-        limit = self.ledger.stopped_by
+    def _raise_if_budget_raises(self, candidates: list[Candidate], limit: LimitName | None) -> None:
         if limit is not None and self.budget is not None and self.budget.on_exceeded == "raise":
             best = next((c for c in candidates if c.messages), None)
             detail = f"The {self.name} strategy stopped its branches there (Budget(on_exceeded='raise'))."

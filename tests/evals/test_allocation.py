@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import random
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -15,20 +14,11 @@ import pytest
 from agentkit import Agent
 from agentkit.evals import Case, ComputeOptimal, Dataset, EvalReport, evaluate
 from agentkit.exceptions import UserError
-from agentkit.messages import ModelRequest, ModelResponse, ToolResult, UserPart
+from agentkit.messages import ModelRequest, ModelResponse, ToolResult
 from agentkit.strategies import SelfConsistency
 from agentkit.testing import FunctionModel, RecordedRequest, call, text
 
-Messages = list[ModelRequest | ModelResponse]
-
-
-def question(messages: Messages) -> int:
-    for message in messages:
-        if isinstance(message, ModelRequest):
-            for part in message.parts:
-                if isinstance(part, UserPart) and (match := re.fullmatch(r"q (\d+)", part.content)):
-                    return int(match.group(1))
-    raise AssertionError("no question in the transcript")
+from ._agents import Messages, question
 
 
 def cycling(script: dict[int, list[str]]) -> FunctionModel:

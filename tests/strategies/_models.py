@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentkit.messages import ModelRequest, ModelResponse, UserPart
+from agentkit.strategies._ledger import Ledger
 from agentkit.testing import FunctionModel, RecordedRequest, call, text
 from agentkit.usage import Usage
 
@@ -136,3 +137,15 @@ def last_x(ctx: Any) -> float:
     """Step scorer: the last thought / 100 (1.0 for a final answer without thoughts)."""
     xs = thoughts(ctx.messages)
     return xs[-1] / 100 if xs else 1.0
+
+
+class WaveRecorder:
+    """A stand-in for the durable executor: runs each batch of branches here and records it."""
+
+    def __init__(self) -> None:
+        self.ledger = Ledger(None, None)
+        self.batches: list[list[int]] = []
+
+    async def run(self, session: Any, branch: Any, indices: Any) -> list[Any]:
+        self.batches.append(list(indices))
+        return list(await asyncio.gather(*(branch(session, i) for i in indices)))

@@ -23,11 +23,10 @@ from agentkit import Agent, Budget, BudgetExceeded, RunOptions
 from agentkit.events import StrategyBranch
 from agentkit.exceptions import UserError
 from agentkit.strategies import AdaptiveConsistency, NoCandidateError, SelfConsistency, StrategyResult
-from agentkit.strategies._ledger import Ledger
 from agentkit.strategies._posterior import beta_cdf, leader_confidence, samples_needed
 from agentkit.testing import FunctionModel, call, text
 
-from ._models import Messages, Problem, make_problems, problem_id
+from ._models import Messages, Problem, WaveRecorder, make_problems, problem_id
 
 # --- the Beta tail ------------------------------------------------------------------------------------
 
@@ -419,18 +418,6 @@ async def test_the_wave_size_changes_latency_not_the_samples_spent() -> None:
     assert [r.extra["samples"] for r in one] == [r.extra["samples"] for r in wide]
     assert [r.output for r in one] == [r.output for r in wide]
     assert max(len(r.extra["waves"]) for r in wide) < max(len(r.extra["waves"]) for r in one)
-
-
-class WaveRecorder:
-    """A stand-in for the durable executor: runs each batch of branches here and records it."""
-
-    def __init__(self) -> None:
-        self.ledger = Ledger(None, None)
-        self.batches: list[list[int]] = []
-
-    async def run(self, session: Any, branch: Any, indices: Any) -> list[Any]:
-        self.batches.append(list(indices))
-        return list(await asyncio.gather(*(branch(session, i) for i in indices)))
 
 
 async def test_each_wave_is_one_batch_of_independent_branches() -> None:

@@ -12,10 +12,9 @@ from agentkit import Agent, Budget, RunOptions
 from agentkit.events import StrategyBranch
 from agentkit.exceptions import UserError
 from agentkit.strategies import BestOfN, FunctionVerifier, StrategyResult
-from agentkit.strategies._ledger import Ledger
 from agentkit.testing import FunctionModel, call
 
-from ._models import Messages
+from ._models import Messages, WaveRecorder
 
 
 def counting(*answers: int) -> FunctionModel:
@@ -141,18 +140,6 @@ def test_early_stop_and_weighted_exclude_each_other() -> None:
         "BestOfN(early_stop=True) returns the first candidate the verifier passes, so it can't also sum scores "
         "over all candidates (weighted=True): choose one of the two."
     )
-
-
-class WaveRecorder:
-    """A stand-in for the durable executor: runs each batch of branches here and records it."""
-
-    def __init__(self) -> None:
-        self.ledger = Ledger(None, None)
-        self.batches: list[list[int]] = []
-
-    async def run(self, session: Any, branch: Any, indices: Any) -> list[Any]:
-        self.batches.append(list(indices))
-        return list(await asyncio.gather(*(branch(session, i) for i in indices)))
 
 
 async def test_in_a_durable_run_branches_go_in_whole_waves_of_concurrency() -> None:
