@@ -60,3 +60,4 @@ vote_of_5 = SelfConsistency(5)
 
 tight = Agent(FunctionModel(_answer), tools=[branch_index], name="tight", budget=Budget(max_turns=6))
 two_at_a_time = SelfConsistency(4, concurrency=2)
+three_tool_calls = Agent(FunctionModel(_answer), tools=[branch_index], name="three", budget=Budget(max_tool_calls=3))

@@ -95,6 +95,15 @@ def test_the_shared_budget_counts_every_branchs_requests_exactly(backend: Durabl
     assert {c.limit for c in stopped} == {"max_turns"}
 
 
+def test_the_shared_budget_never_passes_max_tool_calls(backend: DurableBackend, tmp_path: Path) -> None:
+    effects = tmp_path / "lines.txt"
+    handle = agents.three_tool_calls.start(f"{effects} 0", strategy=agents.vote_of_5)
+    result = handle.result(timeout=60)
+    assert result.usage.tool_calls == 3  # Budget(max_tool_calls=3) over 5 branches that each call the tool once
+    assert sum(_tool_lines(effects).values()) == 3
+    assert len([c for c in result.candidates if c.finished]) == 3
+
+
 def test_the_concurrency_cap_holds_across_child_runs(backend: DurableBackend, tmp_path: Path) -> None:
     handle = agents.solver.start(f"{tmp_path / 'lines.txt'} 0.2", strategy=agents.two_at_a_time)
     result = handle.result(timeout=60)
